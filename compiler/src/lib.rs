@@ -1,0 +1,2 @@
+//! Edict compiler library.
+pub mod syntax;
