@@ -216,7 +216,9 @@ impl Parser<'_> {
 
     fn module(&mut self, tokens: &[Tok]) -> Module {
         let mut module = Module::default();
-        for piece in cut(tokens, |t, i| is_item_start(&t[i].1)) {
+        // A keyword after `.` is a path segment (`use std.ear.reasons.*`).
+        let starts = |t: &[Tok], i: usize| is_item_start(&t[i].1) && t[i - 1].1 != Token::Dot;
+        for piece in cut(tokens, starts) {
             if piece[0].1 == Token::Policy && module.header.is_none() && module.items.is_empty() {
                 match self.parsers.header.parse(piece.iter().cloned()) {
                     Ok(path) => module.header = Some(path),

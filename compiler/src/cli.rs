@@ -1,0 +1,214 @@
+//! The `edict` command line: argument parsing and the `check`, `fmt` and
+//! `explain` commands. [`run`] takes the arguments and output streams, so
+//! tests drive it without spawning a process.
+//!
+//! Exit codes: 0 success (warnings allowed), 1 errors in the policy (or
+//! `fmt --check` found files to reformat), 2 usage or I/O problems.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use crate::date::Date;
+use crate::db::{workspace_diagnostics, Settings};
+use crate::diagnostics::codes::{Code, ALL};
+use crate::diagnostics::render::{render_json, render_text};
+use crate::diagnostics::Severity;
+use crate::fmt::{format, FmtError};
+use crate::project::{decode, load, sources, FileSystem, RealFs};
+
+const USAGE: &str = "\
+edict — a policy language for export controls
+
+usage:
+  edict check [--format text|json] [--today YYYY-MM-DD] [--allow LINT]... PATH...
+  edict fmt [--check] PATH...
+  edict explain CODE
+  edict --version
+
+PATH is an .edict file or a folder (every .edict file under it forms one policy).
+";
+
+/// Runs the command line; returns the exit code.
+pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let result = match args.first().map(String::as_str) {
+        Some("check") => check(&args[1..], out, err),
+        Some("fmt") => fmt(&args[1..], out, err),
+        Some("explain") => explain(&args[1..], out),
+        Some("--version" | "-V") => writeln!(out, "edict {}", env!("CARGO_PKG_VERSION")).map(|_| 0).map_err(|e| e.to_string()),
+        Some("--help" | "-h" | "help") => write!(out, "{USAGE}").map(|_| 0).map_err(|e| e.to_string()),
+        Some(other) => Err(format!("unknown command `{other}`")),
+        None => Err("no command given".to_string()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = write!(err, "error: {message}\n\n{USAGE}");
+            2
+        }
+    }
+}
+
+struct CheckArgs {
+    json: bool,
+    settings: Settings,
+    paths: Vec<PathBuf>,
+}
+
+fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
+    let mut parsed = CheckArgs { json: false, settings: Settings::default(), paths: Vec::new() };
+    let mut allowed = BTreeSet::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--format" => match it.next().map(String::as_str) {
+                Some("json") => parsed.json = true,
+                Some("text") => parsed.json = false,
+                other => return Err(format!("`--format` takes `text` or `json`, not `{}`", other.unwrap_or(""))),
+            },
+            "--today" => {
+                let text = it.next().ok_or("`--today` takes a date")?;
+                parsed.settings.today = Some(Date::parse(text).map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))?);
+            }
+            "--allow" => {
+                let lint = it.next().ok_or("`--allow` takes a lint name")?;
+                match Code::lookup(lint).and_then(Code::lint) {
+                    Some(name) => {
+                        allowed.insert(name.to_string());
+                    }
+                    None => {
+                        let lints: Vec<&str> = ALL.iter().filter_map(|c| c.lint).collect();
+                        return Err(format!("`{lint}` is not a lint; lints are {}", lints.join(", ")));
+                    }
+                }
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            path => parsed.paths.push(PathBuf::from(path)),
+        }
+    }
+    parsed.settings.allowed = allowed;
+    if parsed.paths.is_empty() {
+        return Err("no PATH given".to_string());
+    }
+    Ok(parsed)
+}
+
+fn color_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let args = parse_check(args)?;
+    let project = match load(&RealFs, &args.paths, args.settings) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot read {}: {e}", describe_paths(&args.paths));
+            return Ok(2);
+        }
+    };
+    let diagnostics = workspace_diagnostics(&project.db, project.ws);
+    let sources = sources(&project);
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    let io = if args.json {
+        writeln!(out, "{}", render_json(&diagnostics, &sources))
+    } else {
+        render_text(err, &diagnostics, &sources, color_wanted())
+            .and_then(|()| writeln!(err, "{}", summary(errors, warnings)))
+    };
+    io.map_err(|e| e.to_string())?;
+    Ok(if errors > 0 { 1 } else { 0 })
+}
+
+fn describe_paths(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn summary(errors: usize, warnings: usize) -> String {
+    match (errors, warnings) {
+        (0, 0) => "no problems found".to_string(),
+        _ => format!("{}, {}", plural(errors, "error"), plural(warnings, "warning")),
+    }
+}
+
+fn fmt(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let check_only = args.iter().any(|a| a == "--check");
+    if let Some(flag) = args.iter().find(|a| a.starts_with('-') && *a != "--check") {
+        return Err(format!("unknown option `{flag}`"));
+    }
+    let paths: Vec<PathBuf> = args.iter().filter(|a| !a.starts_with('-')).map(PathBuf::from).collect();
+    if paths.is_empty() {
+        return Err("no PATH given".to_string());
+    }
+    let fs = RealFs;
+    let mut files = Vec::new();
+    for p in &paths {
+        if fs.is_dir(p) {
+            files.extend(fs.edict_files(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut status = 0;
+    for file in files {
+        let w = |e: std::io::Error| e.to_string();
+        let bytes = match fs.read(&file) {
+            Ok(b) => b,
+            Err(e) => {
+                writeln!(err, "error: cannot read `{}`: {e}", file.display()).map_err(w)?;
+                status = 2;
+                continue;
+            }
+        };
+        let (text, bad) = decode(&bytes);
+        if bad.is_some() {
+            writeln!(err, "error[E0006]: `{}` is not valid UTF-8; left unchanged", file.display()).map_err(w)?;
+            status = status.max(1);
+            continue;
+        }
+        match format(&text) {
+            Ok(formatted) if formatted == text => {}
+            Ok(formatted) => {
+                if check_only {
+                    writeln!(out, "{}", file.display()).map_err(w)?;
+                    status = status.max(1);
+                } else if let Err(e) = write_atomically(&file, &formatted) {
+                    writeln!(err, "error: cannot write `{}`: {e}", file.display()).map_err(w)?;
+                    status = 2;
+                }
+            }
+            Err(FmtError::SyntaxErrors(n)) => {
+                writeln!(err, "error: `{}` has {}; left unchanged (see `edict check`)", file.display(), plural(n, "syntax error")).map_err(w)?;
+                status = status.max(1);
+            }
+            Err(FmtError::Unsafe(why)) => {
+                writeln!(err, "error: `{}` left unchanged: {why}; please report this", file.display()).map_err(w)?;
+                status = status.max(1);
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// Writes through a temporary file and a rename, so a failure leaves the
+/// original intact.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("edict.fmt-tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn explain(args: &[String], out: &mut dyn Write) -> Result<i32, String> {
+    let [code] = args else { return Err("`explain` takes one CODE, such as E0101".to_string()) };
+    match Code::lookup(code) {
+        Some(c) => {
+            write!(out, "{}", c.info().page).map_err(|e| e.to_string())?;
+            Ok(0)
+        }
+        None => Err(format!("no diagnostic code `{code}`")),
+    }
+}
