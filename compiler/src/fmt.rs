@@ -81,22 +81,12 @@ impl<'a> Printer<'a> {
         "  ".repeat(self.indent)
     }
 
-    /// Whether the source has an empty line just before `pos` (ignoring the
-    /// comments directly above it).
+    /// Whether the line just above `pos` is empty in the source.
     fn blank_before(&self, pos: u32) -> bool {
         let before = self.text.get(..pos as usize).unwrap_or("");
         let mut lines = before.rsplit('\n');
         lines.next();
-        for line in lines {
-            let t = line.trim();
-            if t.is_empty() {
-                return true;
-            }
-            if !t.starts_with("//") {
-                return false;
-            }
-        }
-        false
+        lines.next().is_some_and(|line| line.trim().is_empty())
     }
 
     /// Comments that start before `pos`, each on its own line.
@@ -318,7 +308,7 @@ impl<'a> Printer<'a> {
         for m in &t.members {
             match m {
                 TestMember::At(l) => self.line(l.span.start, l.span.end, &format!("at {}", l.text)),
-                TestMember::Given(fields, span) => {
+                TestMember::Given { fields, span } => {
                     let fs: Vec<String> = fields.iter().map(|(n, v)| format!("{}: {}", n.name, expr(v))).collect();
                     self.line(span.start, span.end, &format!("given {{ {} }}", fs.join(", ")));
                 }
@@ -446,3 +436,4 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Error => String::new(),
     }
 }
+

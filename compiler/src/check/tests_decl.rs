@@ -15,7 +15,7 @@ impl Ctx<'_> {
         for member in &t.members {
             let (keyword, span) = match member {
                 TestMember::At(l) => ("at", l.span),
-                TestMember::Given(_, span) => ("given", *span),
+                TestMember::Given { span, .. } => ("given", *span),
                 _ => continue,
             };
             if let Some(first) = seen.insert(keyword, span) {
@@ -31,7 +31,7 @@ impl Ctx<'_> {
                 TestMember::At(lit) => {
                     self.date(lit);
                 }
-                TestMember::Given(fields, span) => self.given(fields, *span),
+                TestMember::Given { fields, span } => self.given(fields, *span),
                 TestMember::Expect(e) => self.expectation(e),
                 TestMember::Error(_) => {}
             }

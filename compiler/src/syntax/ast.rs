@@ -375,7 +375,12 @@ pub enum TestMember {
     /// `at DATE`.
     At(Lit),
     /// `given { field: value, ... }`.
-    Given(Vec<(Ident, Expr)>, Span),
+    Given {
+        /// The fields and their values.
+        fields: Vec<(Ident, Expr)>,
+        /// The whole member.
+        span: Span,
+    },
     /// `expect J: OUTCOME ...`.
     Expect(Expect),
     /// Where the parser skipped tokens to recover.
