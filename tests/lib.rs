@@ -1,1 +1,65 @@
+//! Integration tests of the Edict compiler: fixtures, formatting, bad
+//! input, incrementality, the command line. Helpers shared by the test
+//! files live here.
 
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use edict_compiler::date::Date;
+use edict_compiler::db::{workspace_diagnostics, Settings};
+use edict_compiler::diagnostics::render::render_text;
+use edict_compiler::diagnostics::Diagnostic;
+use edict_compiler::project::{load, sources, RealFs};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The fixed "today" of the tests, so that date lints are reproducible.
+pub fn today() -> Date {
+    Date { year: 2025, month: 3, day: 1 }
+}
+
+/// Checks files or folders; returns the diagnostics and their rendering
+/// (no colour, paths relative to the repository).
+pub fn check(paths: &[PathBuf]) -> (Vec<Diagnostic>, String) {
+    let settings = Settings { today: Some(today()), allowed: BTreeSet::new() };
+    let project = match load(&RealFs, paths, settings) {
+        Ok(p) => p,
+        Err(e) => return (Vec::new(), format!("cannot load: {e}")),
+    };
+    let diagnostics = workspace_diagnostics(&project.db, project.ws);
+    let mut out = Vec::new();
+    let _ = render_text(&mut out, &diagnostics, &sources(&project), false);
+    let prefix = format!("{}/", repo().display());
+    let text = String::from_utf8_lossy(&out).replace(&prefix, "");
+    (diagnostics, text)
+}
+
+/// The codes a fixture says it reports (`// expect: E0101 W0303`).
+pub fn expected_codes(text: &str) -> Vec<String> {
+    text.lines()
+        .next()
+        .and_then(|l| l.strip_prefix("// expect:"))
+        .map(|codes| codes.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Every `.edict` file under a folder, sorted.
+pub fn edict_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "edict") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -39,7 +39,7 @@ pub(crate) struct Ctx<'a> {
     pub scope: scope::Scope,
     pub today: Date,
     pub out: Vec<Diagnostic>,
-    suggestion_budget: usize,
+    pub(crate) suggestion_budget: usize,
 }
 
 impl Ctx<'_> {

@@ -150,7 +150,8 @@ impl<'a> Printer<'a> {
         for item in &m.items {
             let both_uses = matches!((previous, item), (Some(Item::Use(_)), Item::Use(_)));
             let both_auths = matches!((previous, item), (Some(Item::Authorization(_)), Item::Authorization(_)));
-            if !self.out.is_empty() && (!(both_uses || both_auths) || self.blank_before(self.first_pos(item.span().start))) {
+            let both_groups = matches!((previous, item), (Some(Item::Group(_)), Item::Group(_)));
+            if !self.out.is_empty() && (!(both_uses || both_auths || both_groups) || self.blank_before(self.first_pos(item.span().start))) {
                 self.out.push('\n');
             }
             self.item(item);

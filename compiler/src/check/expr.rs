@@ -389,7 +389,7 @@ impl Ctx<'_> {
             .map(|(code, _)| code.clone());
         let help = match by_label {
             Some(code) => Some(format!("did you mean `{code}`?")),
-            None => self.suggest(name, candidates.iter().map(|(c, _)| c.as_str())),
+            None => self.suggest_labelled(name, &candidates),
         };
         if let Some(help) = help {
             if let Some(replacement) = help.strip_prefix("did you mean `").and_then(|h| h.split('`').next()) {
@@ -403,6 +403,22 @@ impl Ctx<'_> {
             d = d.note(format!("`{name}` is a country code, but `std.countries` is not imported here"));
         }
         self.report(d);
+    }
+
+    /// Close names, preferring those whose label starts like `name` (so an
+    /// alpha-3 code such as `CHN` suggests `CN` "China" before `CH`).
+    fn suggest_labelled(&mut self, name: &str, candidates: &[(String, Option<String>)]) -> Option<String> {
+        if self.suggestion_budget == 0 {
+            return None;
+        }
+        self.suggestion_budget -= 1;
+        let mut close = crate::diagnostics::similar(name, candidates.iter().map(|(c, _)| c.as_str()));
+        let head: String = name.chars().take(2).collect::<String>().to_lowercase();
+        let label_starts = |code: &str| {
+            candidates.iter().any(|(c, l)| c == code && l.as_deref().is_some_and(|l| l.to_lowercase().starts_with(&head)))
+        };
+        close.sort_by_key(|c| !label_starts(c));
+        crate::diagnostics::did_you_mean(&close)
     }
 
     fn is_country_code(&self, name: &str) -> bool {
