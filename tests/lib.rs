@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use edict_compiler::date::Date;
-use edict_compiler::db::{workspace_diagnostics, Settings};
-use edict_compiler::diagnostics::render::render_text;
+use edict_compiler::db::{Settings, workspace_diagnostics};
 use edict_compiler::diagnostics::Diagnostic;
-use edict_compiler::project::{load, sources, RealFs};
+use edict_compiler::diagnostics::render::render_text;
+use edict_compiler::project::{RealFs, load, sources};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -18,13 +18,20 @@ pub fn repo() -> PathBuf {
 
 /// The fixed "today" of the tests, so that date lints are reproducible.
 pub fn today() -> Date {
-    Date { year: 2025, month: 3, day: 1 }
+    Date {
+        year: 2025,
+        month: 3,
+        day: 1,
+    }
 }
 
 /// Checks files or folders; returns the diagnostics and their rendering
 /// (no colour, paths relative to the repository).
 pub fn check(paths: &[PathBuf]) -> (Vec<Diagnostic>, String) {
-    let settings = Settings { today: Some(today()), allowed: BTreeSet::new() };
+    let settings = Settings {
+        today: Some(today()),
+        allowed: BTreeSet::new(),
+    };
     let project = match load(&RealFs, paths, settings) {
         Ok(p) => p,
         Err(e) => return (Vec::new(), format!("cannot load: {e}")),

@@ -15,10 +15,12 @@ mod tests_decl;
 mod types;
 
 use crate::date::Date;
-use crate::db::{file_summary, module_name, parse_file, policy_env, Db, PolicyEnv, SourceFile, Workspace};
+use crate::db::{
+    Db, PolicyEnv, SourceFile, Workspace, file_summary, module_name, parse_file, policy_env,
+};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::syntax::ast::Span;
 use crate::syntax::ParseError;
+use crate::syntax::ast::Span;
 
 pub use types::Ty;
 
@@ -54,7 +56,11 @@ impl Ctx<'_> {
     }
 
     /// "did you mean" among candidates, within the file's budget.
-    pub fn suggest<'c>(&mut self, name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+    pub fn suggest<'c>(
+        &mut self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<String> {
         if self.suggestion_budget == 0 {
             return None;
         }
@@ -67,9 +73,16 @@ impl Ctx<'_> {
 pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<Diagnostic> {
     let parsed = parse_file(db, file);
     let path = file.path(db);
-    let mut out: Vec<Diagnostic> = parsed.errors.iter().map(|e| syntax_diagnostic(path, e)).collect();
+    let mut out: Vec<Diagnostic> = parsed
+        .errors
+        .iter()
+        .map(|e| syntax_diagnostic(path, e))
+        .collect();
     if let Some(at) = file.invalid_utf8_at(db) {
-        let span = Span { start: at, end: at + 1 };
+        let span = Span {
+            start: at,
+            end: at + '\u{FFFD}'.len_utf8() as u32,
+        };
         out.push(
             Diagnostic::new(Code::InvalidUtf8, path, span, "file is not valid UTF-8")
                 .label("invalid byte sequence")
@@ -103,27 +116,52 @@ fn syntax_diagnostic(path: &str, error: &ParseError) -> Diagnostic {
         match expected.len() {
             0 => None,
             1..=6 => Some(format!("expected {}", expected.join(", "))),
-            n => Some(format!("expected one of {} and {} more", expected[..5].join(", "), n - 5)),
+            n => Some(format!(
+                "expected one of {} and {} more",
+                expected[..5].join(", "),
+                n - 5
+            )),
         }
     };
     match error {
-        ParseError::UnexpectedChar(span) => Diagnostic::new(Code::UnexpectedChar, path, *span, "unexpected character")
-            .label("no token starts here")
-            .help("remove it; comments start with `//`"),
-        ParseError::UnterminatedString(span) => {
-            Diagnostic::new(Code::UnterminatedString, path, *span, "string has no closing quote")
-                .label("the string starts here")
-                .help("add `\"` before the end of the line")
+        ParseError::UnexpectedChar(span) => {
+            Diagnostic::new(Code::UnexpectedChar, path, *span, "unexpected character")
+                .label("no token starts here")
+                .help("remove it; comments start with `//`")
         }
-        ParseError::Unexpected { span, found, expected } => {
-            let d = Diagnostic::new(Code::UnexpectedToken, path, *span, format!("unexpected {found}")).label("not expected here");
+        ParseError::UnterminatedString(span) => Diagnostic::new(
+            Code::UnterminatedString,
+            path,
+            *span,
+            "string has no closing quote",
+        )
+        .label("the string starts here")
+        .help("add `\"` before the end of the line"),
+        ParseError::Unexpected {
+            span,
+            found,
+            expected,
+        } => {
+            let d = Diagnostic::new(
+                Code::UnexpectedToken,
+                path,
+                *span,
+                format!("unexpected {found}"),
+            )
+            .label("not expected here");
             match list(expected) {
                 Some(e) => d.note(e),
                 None => d,
             }
         }
         ParseError::UnexpectedEnd { span, expected } => {
-            let d = Diagnostic::new(Code::UnexpectedEnd, path, *span, "declaration ends too early").label("ends here");
+            let d = Diagnostic::new(
+                Code::UnexpectedEnd,
+                path,
+                *span,
+                "declaration ends too early",
+            )
+            .label("ends here");
             match list(expected) {
                 Some(e) => d.note(e),
                 None => d,
@@ -133,14 +171,20 @@ fn syntax_diagnostic(path: &str, error: &ParseError) -> Diagnostic {
             Code::TooDeep,
             path,
             *span,
-            format!("brackets or `not`s nest deeper than {}", crate::syntax::MAX_NESTING),
+            format!(
+                "brackets or `not`s nest deeper than {}",
+                crate::syntax::MAX_NESTING
+            ),
         )
         .label("too deep here")
         .note("the file was not parsed further")
         .help("name inner parts with `group` declarations"),
-        ParseError::TooManyErrors(span) => {
-            Diagnostic::new(Code::TooManyErrors, path, *span, "too many syntax errors; the rest are not reported")
-                .label("the first one not reported")
-        }
+        ParseError::TooManyErrors(span) => Diagnostic::new(
+            Code::TooManyErrors,
+            path,
+            *span,
+            "too many syntax errors; the rest are not reported",
+        )
+        .label("the first one not reported"),
     }
 }

@@ -10,12 +10,12 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use crate::date::Date;
-use crate::db::{workspace_diagnostics, Settings};
-use crate::diagnostics::codes::{Code, ALL};
-use crate::diagnostics::render::{render_json, render_text};
+use crate::db::{Settings, workspace_diagnostics};
 use crate::diagnostics::Severity;
-use crate::fmt::{format, FmtError};
-use crate::project::{decode, load, sources, FileSystem, RealFs};
+use crate::diagnostics::codes::{ALL, Code};
+use crate::diagnostics::render::{render_json, render_text};
+use crate::fmt::{FmtError, format};
+use crate::project::{FileSystem, RealFs, decode, load, sources};
 
 const USAGE: &str = "\
 edict — a policy language for export controls
@@ -35,8 +35,12 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some("check") => check(&args[1..], out, err),
         Some("fmt") => fmt(&args[1..], out, err),
         Some("explain") => explain(&args[1..], out),
-        Some("--version" | "-V") => writeln!(out, "edict {}", env!("CARGO_PKG_VERSION")).map(|_| 0).map_err(|e| e.to_string()),
-        Some("--help" | "-h" | "help") => write!(out, "{USAGE}").map(|_| 0).map_err(|e| e.to_string()),
+        Some("--version" | "-V") => writeln!(out, "edict {}", env!("CARGO_PKG_VERSION"))
+            .map(|_| 0)
+            .map_err(|e| e.to_string()),
+        Some("--help" | "-h" | "help") => {
+            write!(out, "{USAGE}").map(|_| 0).map_err(|e| e.to_string())
+        }
         Some(other) => Err(format!("unknown command `{other}`")),
         None => Err("no command given".to_string()),
     };
@@ -56,7 +60,11 @@ struct CheckArgs {
 }
 
 fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
-    let mut parsed = CheckArgs { json: false, settings: Settings::default(), paths: Vec::new() };
+    let mut parsed = CheckArgs {
+        json: false,
+        settings: Settings::default(),
+        paths: Vec::new(),
+    };
     let mut allowed = BTreeSet::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -64,11 +72,19 @@ fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
             "--format" => match it.next().map(String::as_str) {
                 Some("json") => parsed.json = true,
                 Some("text") => parsed.json = false,
-                other => return Err(format!("`--format` takes `text` or `json`, not `{}`", other.unwrap_or(""))),
+                other => {
+                    return Err(format!(
+                        "`--format` takes `text` or `json`, not `{}`",
+                        other.unwrap_or("")
+                    ));
+                }
             },
             "--today" => {
                 let text = it.next().ok_or("`--today` takes a date")?;
-                parsed.settings.today = Some(Date::parse(text).map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))?);
+                parsed.settings.today = Some(
+                    Date::parse(text)
+                        .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))?,
+                );
             }
             "--allow" => {
                 let lint = it.next().ok_or("`--allow` takes a lint name")?;
@@ -78,7 +94,10 @@ fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
                     }
                     None => {
                         let lints: Vec<&str> = ALL.iter().filter_map(|c| c.lint).collect();
-                        return Err(format!("`{lint}` is not a lint; lints are {}", lints.join(", ")));
+                        return Err(format!(
+                            "`{lint}` is not a lint; lints are {}",
+                            lints.join(", ")
+                        ));
                     }
                 }
             }
@@ -102,13 +121,20 @@ fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i3
     let project = match load(&RealFs, &args.paths, args.settings) {
         Ok(p) => p,
         Err(e) => {
-            let _ = writeln!(err, "error: cannot read {}: {e}", describe_paths(&args.paths));
+            let _ = writeln!(
+                err,
+                "error: cannot read {}: {e}",
+                describe_paths(&args.paths)
+            );
             return Ok(2);
         }
     };
     let diagnostics = workspace_diagnostics(&project.db, project.ws);
     let sources = sources(&project);
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diagnostics.len() - errors;
     let io = if args.json {
         writeln!(out, "{}", render_json(&diagnostics, &sources))
@@ -121,7 +147,11 @@ fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i3
 }
 
 fn describe_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -131,7 +161,11 @@ fn plural(n: usize, word: &str) -> String {
 fn summary(errors: usize, warnings: usize) -> String {
     match (errors, warnings) {
         (0, 0) => "no problems found".to_string(),
-        _ => format!("{}, {}", plural(errors, "error"), plural(warnings, "warning")),
+        _ => format!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        ),
     }
 }
 
@@ -140,7 +174,11 @@ fn fmt(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
     if let Some(flag) = args.iter().find(|a| a.starts_with('-') && *a != "--check") {
         return Err(format!("unknown option `{flag}`"));
     }
-    let paths: Vec<PathBuf> = args.iter().filter(|a| !a.starts_with('-')).map(PathBuf::from).collect();
+    let paths: Vec<PathBuf> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(PathBuf::from)
+        .collect();
     if paths.is_empty() {
         return Err("no PATH given".to_string());
     }
@@ -148,7 +186,10 @@ fn fmt(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
     let mut files = Vec::new();
     for p in &paths {
         if fs.is_dir(p) {
-            files.extend(fs.edict_files(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?);
+            files.extend(
+                fs.edict_files(p)
+                    .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?,
+            );
         } else {
             files.push(p.clone());
         }
@@ -166,7 +207,12 @@ fn fmt(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
         };
         let (text, bad) = decode(&bytes);
         if bad.is_some() {
-            writeln!(err, "error[E0006]: `{}` is not valid UTF-8; left unchanged", file.display()).map_err(w)?;
+            writeln!(
+                err,
+                "error[E0006]: `{}` is not valid UTF-8; left unchanged",
+                file.display()
+            )
+            .map_err(w)?;
             status = status.max(1);
             continue;
         }
@@ -182,11 +228,22 @@ fn fmt(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
                 }
             }
             Err(FmtError::SyntaxErrors(n)) => {
-                writeln!(err, "error: `{}` has {}; left unchanged (see `edict check`)", file.display(), plural(n, "syntax error")).map_err(w)?;
+                writeln!(
+                    err,
+                    "error: `{}` has {}; left unchanged (see `edict check`)",
+                    file.display(),
+                    plural(n, "syntax error")
+                )
+                .map_err(w)?;
                 status = status.max(1);
             }
             Err(FmtError::Unsafe(why)) => {
-                writeln!(err, "error: `{}` left unchanged: {why}; please report this", file.display()).map_err(w)?;
+                writeln!(
+                    err,
+                    "error: `{}` left unchanged: {why}; please report this",
+                    file.display()
+                )
+                .map_err(w)?;
                 status = status.max(1);
             }
         }
@@ -203,7 +260,9 @@ fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 }
 
 fn explain(args: &[String], out: &mut dyn Write) -> Result<i32, String> {
-    let [code] = args else { return Err("`explain` takes one CODE, such as E0101".to_string()) };
+    let [code] = args else {
+        return Err("`explain` takes one CODE, such as E0101".to_string());
+    };
     match Code::lookup(code) {
         Some(c) => {
             write!(out, "{}", c.info().page).map_err(|e| e.to_string())?;

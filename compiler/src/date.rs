@@ -52,11 +52,18 @@ impl Date {
     /// Parses `YYYY-MM-DD`, checking that the day exists.
     pub fn parse(text: &str) -> Result<Date, DateError> {
         let parts: Vec<&str> = text.split('-').collect();
-        let [y, m, d] = parts.as_slice() else { return Err(DateError::Shape) };
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        let [y, m, d] = parts.as_slice() else {
+            return Err(DateError::Shape);
+        };
+        if y.len() != 4
+            || m.len() != 2
+            || d.len() != 2
+            || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        {
             return Err(DateError::Shape);
         }
-        let (Ok(year), Ok(month), Ok(day)) = (y.parse::<u16>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        let (Ok(year), Ok(month), Ok(day)) = (y.parse::<u16>(), m.parse::<u32>(), d.parse::<u32>())
+        else {
             return Err(DateError::Shape);
         };
         if year == 0 {
@@ -67,9 +74,16 @@ impl Date {
         }
         let days = days_in_month(year, month as u8);
         if day == 0 || day > u32::from(days) {
-            return Err(DateError::Day { day, days_in_month: days });
+            return Err(DateError::Day {
+                day,
+                days_in_month: days,
+            });
         }
-        Ok(Date { year, month: month as u8, day: day as u8 })
+        Ok(Date {
+            year,
+            month: month as u8,
+            day: day as u8,
+        })
     }
 
     /// Today's date in UTC, from the system clock.
@@ -109,8 +123,20 @@ mod tests {
     #[test]
     fn real_days_only() {
         assert!(Date::parse("2024-02-29").is_ok());
-        assert_eq!(Date::parse("2025-02-30"), Err(DateError::Day { day: 30, days_in_month: 28 }));
-        assert_eq!(Date::parse("1900-02-29"), Err(DateError::Day { day: 29, days_in_month: 28 }));
+        assert_eq!(
+            Date::parse("2025-02-30"),
+            Err(DateError::Day {
+                day: 30,
+                days_in_month: 28
+            })
+        );
+        assert_eq!(
+            Date::parse("1900-02-29"),
+            Err(DateError::Day {
+                day: 29,
+                days_in_month: 28
+            })
+        );
         assert_eq!(Date::parse("2025-13-01"), Err(DateError::Month(13)));
         assert_eq!(Date::parse("2025-1-01"), Err(DateError::Shape));
         assert_eq!(Date::parse("0000-01-01"), Err(DateError::Shape));
@@ -119,7 +145,13 @@ mod tests {
     #[test]
     fn epoch_days() {
         assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
-        assert_eq!(Date::from_days_since_epoch(20_420).to_string(), "2025-11-28");
-        assert_eq!(Date::from_days_since_epoch(19_782).to_string(), "2024-02-29");
+        assert_eq!(
+            Date::from_days_since_epoch(20_420).to_string(),
+            "2025-11-28"
+        );
+        assert_eq!(
+            Date::from_days_since_epoch(19_782).to_string(),
+            "2024-02-29"
+        );
     }
 }

@@ -20,7 +20,7 @@ use crate::date::Date;
 use crate::diagnostics::{self, Diagnostic};
 use crate::syntax::{self, ParseOutput};
 
-pub use crate::check::summary::{file_summary, Export, FileSummary, RuleSig};
+pub use crate::check::summary::{Export, FileSummary, RuleSig, file_summary};
 
 /// Where a source file comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -94,7 +94,6 @@ mod inputs {
         #[returns(ref)]
         pub settings: Settings,
     }
-
 }
 
 pub use inputs::{SourceFile, Workspace};
@@ -152,14 +151,19 @@ pub fn module_name(db: &dyn Db, file: SourceFile) -> String {
 pub fn module_index(db: &dyn Db, ws: Workspace) -> BTreeMap<String, Vec<SourceFile>> {
     let mut index: BTreeMap<String, Vec<SourceFile>> = BTreeMap::new();
     for file in ws.files(db) {
-        index.entry(module_name(db, *file).clone()).or_default().push(*file);
+        index
+            .entry(module_name(db, *file).clone())
+            .or_default()
+            .push(*file);
     }
     index
 }
 
 /// The file of a module, if exactly one declares it (the first otherwise).
 pub fn module_file(db: &dyn Db, ws: Workspace, name: &str) -> Option<SourceFile> {
-    module_index(db, ws).get(name).and_then(|files| files.first().copied())
+    module_index(db, ws)
+        .get(name)
+        .and_then(|files| files.first().copied())
 }
 
 /// Facts that hold across the whole compiled policy.
@@ -191,7 +195,10 @@ pub fn policy_env(db: &dyn Db, ws: Workspace) -> PolicyEnv {
         let module = module_name(db, *file).clone();
         let summary = file_summary(db, *file);
         for (name, ty) in &summary.fields {
-            field_decls.entry(name.clone()).or_default().push((module.clone(), ty.clone()));
+            field_decls
+                .entry(name.clone())
+                .or_default()
+                .push((module.clone(), ty.clone()));
         }
         if let Some(tiers) = &summary.tiers {
             if env.tiers.is_none() {
@@ -203,7 +210,10 @@ pub fn policy_env(db: &dyn Db, ws: Workspace) -> PolicyEnv {
             env.assess_modules.push(module.clone());
         }
         for (jurisdiction, rules) in &summary.jurisdictions {
-            env.jurisdictions.entry(jurisdiction.clone()).or_default().extend(rules.iter().cloned());
+            env.jurisdictions
+                .entry(jurisdiction.clone())
+                .or_default()
+                .extend(rules.iter().cloned());
         }
     }
     for (name, decls) in field_decls {

@@ -74,7 +74,11 @@ impl Diagnostic {
             code,
             severity: code.severity(),
             message: message.into(),
-            primary: Label { file: file.to_string(), span, message: String::new() },
+            primary: Label {
+                file: file.to_string(),
+                span,
+                message: String::new(),
+            },
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
@@ -90,7 +94,11 @@ impl Diagnostic {
 
     /// Adds a secondary label.
     pub fn with_secondary(mut self, file: &str, span: Span, message: impl Into<String>) -> Self {
-        self.secondary.push(Label { file: file.to_string(), span, message: message.into() });
+        self.secondary.push(Label {
+            file: file.to_string(),
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -107,20 +115,38 @@ impl Diagnostic {
     }
 
     /// Sets a machine-applicable fix.
-    pub fn fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Self {
-        self.fix = Some(Fix { title: title.into(), span, replacement: replacement.into() });
+    pub fn fix(
+        mut self,
+        title: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.fix = Some(Fix {
+            title: title.into(),
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 
     /// The order diagnostics are reported in: file, span, code.
     pub fn sort_key(&self) -> (&str, u32, u32, &'static str) {
-        (&self.primary.file, self.primary.span.start, self.primary.span.end, self.code.as_str())
+        (
+            &self.primary.file,
+            self.primary.span.start,
+            self.primary.span.end,
+            self.code.as_str(),
+        )
     }
 }
 
 /// Sorts by (file, span, code) and removes exact duplicates.
 pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+    diagnostics.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
     diagnostics.dedup();
 }
 
@@ -178,8 +204,14 @@ mod tests {
     #[test]
     fn suggestions_are_close_and_ordered() {
         assert_eq!(similar("CHN", ["CN", "CH", "DE", "CHN"]), vec!["CH", "CN"]);
-        assert_eq!(similar("Tier4", ["Tier1", "Tier3", "Other"]), vec!["Tier1", "Tier3"]);
+        assert_eq!(
+            similar("Tier4", ["Tier1", "Tier3", "Other"]),
+            vec!["Tier1", "Tier3"]
+        );
         assert!(similar("zzzzzz", ["Tier1"]).is_empty());
-        assert_eq!(did_you_mean(&["a", "b", "c"]).as_deref(), Some("did you mean `a`, `b` or `c`?"));
+        assert_eq!(
+            did_you_mean(&["a", "b", "c"]).as_deref(),
+            Some("did you mean `a`, `b` or `c`?")
+        );
     }
 }

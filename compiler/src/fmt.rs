@@ -40,7 +40,11 @@ pub fn format(text: &str) -> Result<String, FmtError> {
     if meaning(&again.module) != meaning(&parsed.module) {
         return Err(FmtError::Unsafe("the output parses to a different policy"));
     }
-    let texts = |cs: &[Comment]| cs.iter().map(|c| (c.doc, c.text.trim_end().to_string())).collect::<Vec<_>>();
+    let texts = |cs: &[Comment]| {
+        cs.iter()
+            .map(|c| (c.doc, c.text.trim_end().to_string()))
+            .collect::<Vec<_>>()
+    };
     if texts(&again.comments) != texts(&parsed.comments) {
         return Err(FmtError::Unsafe("the output loses or reorders a comment"));
     }
@@ -74,7 +78,13 @@ struct Printer<'a> {
 
 impl<'a> Printer<'a> {
     fn new(text: &'a str, comments: &'a [Comment]) -> Self {
-        Printer { text, comments, next: 0, out: String::new(), indent: 0 }
+        Printer {
+            text,
+            comments,
+            next: 0,
+            out: String::new(),
+            indent: 0,
+        }
     }
 
     fn pad(&self) -> String {
@@ -95,11 +105,16 @@ impl<'a> Printer<'a> {
             if c.span.start >= pos {
                 break;
             }
-            if self.blank_before(c.span.start) && !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") && !self.out.is_empty() {
+            if self.blank_before(c.span.start)
+                && !self.out.ends_with("{\n")
+                && !self.out.ends_with("\n\n")
+                && !self.out.is_empty()
+            {
                 self.out.push('\n');
             }
             let slashes = if c.doc { "///" } else { "//" };
-            self.out.push_str(&format!("{}{}{}\n", self.pad(), slashes, c.text.trim_end()));
+            self.out
+                .push_str(&format!("{}{}{}\n", self.pad(), slashes, c.text.trim_end()));
             self.next += 1;
         }
     }
@@ -111,10 +126,15 @@ impl<'a> Printer<'a> {
         self.out.push_str(&self.pad());
         self.out.push_str(content);
         if let Some(c) = self.comments.get(self.next)
-            && !self.text.get(end as usize..c.span.start as usize).unwrap_or("\n").contains('\n')
+            && !self
+                .text
+                .get(end as usize..c.span.start as usize)
+                .unwrap_or("\n")
+                .contains('\n')
         {
             let slashes = if c.doc { "///" } else { "//" };
-            self.out.push_str(&format!("  {}{}", slashes, c.text.trim_end()));
+            self.out
+                .push_str(&format!("  {}{}", slashes, c.text.trim_end()));
             self.next += 1;
         }
         self.out.push('\n');
@@ -134,8 +154,12 @@ impl<'a> Printer<'a> {
     }
 
     fn separate(&mut self, start: u32) {
-        if self.blank_before(self.comments.get(self.next).filter(|c| c.span.start < start).map_or(start, |c| c.span.start))
-            && !self.out.ends_with("{\n")
+        if self.blank_before(
+            self.comments
+                .get(self.next)
+                .filter(|c| c.span.start < start)
+                .map_or(start, |c| c.span.start),
+        ) && !self.out.ends_with("{\n")
             && !self.out.ends_with("\n\n")
         {
             self.out.push('\n');
@@ -149,9 +173,15 @@ impl<'a> Printer<'a> {
         let mut previous: Option<&Item> = None;
         for item in &m.items {
             let both_uses = matches!((previous, item), (Some(Item::Use(_)), Item::Use(_)));
-            let both_auths = matches!((previous, item), (Some(Item::Authorization(_)), Item::Authorization(_)));
+            let both_auths = matches!(
+                (previous, item),
+                (Some(Item::Authorization(_)), Item::Authorization(_))
+            );
             let both_groups = matches!((previous, item), (Some(Item::Group(_)), Item::Group(_)));
-            if !self.out.is_empty() && (!(both_uses || both_auths || both_groups) || self.blank_before(self.first_pos(item.span().start))) {
+            if !self.out.is_empty()
+                && (!(both_uses || both_auths || both_groups)
+                    || self.blank_before(self.first_pos(item.span().start)))
+            {
                 self.out.push('\n');
             }
             self.item(item);
@@ -162,7 +192,10 @@ impl<'a> Printer<'a> {
     }
 
     fn first_pos(&self, start: u32) -> u32 {
-        self.comments.get(self.next).filter(|c| c.span.start < start).map_or(start, |c| c.span.start)
+        self.comments
+            .get(self.next)
+            .filter(|c| c.span.start < start)
+            .map_or(start, |c| c.span.start)
     }
 
     fn item(&mut self, item: &Item) {
@@ -173,18 +206,30 @@ impl<'a> Printer<'a> {
                     UseKind::Glob => ".*".to_string(),
                     UseKind::Names(ns) => format!(".{{{}}}", names(ns)),
                 };
-                self.line(u.span.start, u.span.end, &format!("use {}{what}", u.path.dotted()));
+                self.line(
+                    u.span.start,
+                    u.span.end,
+                    &format!("use {}{what}", u.path.dotted()),
+                );
             }
             Item::Enum(e) => self.enum_decl(e),
             Item::Group(g) => self.group(g),
             Item::Input(i) => {
                 self.open(i.span.start, "input");
                 for f in &i.fields {
-                    self.line(f.name.span.start, f.ty.span.end, &format!("{}: {}", f.name.name, f.ty.name));
+                    self.line(
+                        f.name.span.start,
+                        f.ty.span.end,
+                        &format!("{}: {}", f.name.name, f.ty.name),
+                    );
                 }
                 self.close(i.span.end);
             }
-            Item::Tiers(t) => self.line(t.span.start, t.span.end, &format!("tiers {{ {} }}", names(&t.tiers))),
+            Item::Tiers(t) => self.line(
+                t.span.start,
+                t.span.end,
+                &format!("tiers {{ {} }}", names(&t.tiers)),
+            ),
             Item::Assess(a) => {
                 self.open(a.span.start, "assess tier");
                 let width = a.lines.iter().map(|l| l.tier.name.len()).max().unwrap_or(0);
@@ -193,7 +238,11 @@ impl<'a> Printer<'a> {
                         Some(c) => format!("when {}", expr(c)),
                         None => "otherwise".to_string(),
                     };
-                    self.line(l.span.start, l.span.end, &format!("{:width$} {tail}", l.tier.name));
+                    self.line(
+                        l.span.start,
+                        l.span.end,
+                        &format!("{:width$} {tail}", l.tier.name),
+                    );
                 }
                 self.close(a.span.end);
             }
@@ -217,9 +266,22 @@ impl<'a> Printer<'a> {
     }
 
     fn enum_decl(&mut self, e: &EnumDecl) {
-        let inner_comment = self.comments[self.next..].iter().any(|c| c.span.start > e.span.start && c.span.start < e.span.end);
-        let one_line = format!("enum {} {{ {} }}", e.name.name, e.variants.iter().map(variant).collect::<Vec<_>>().join(", "));
-        if !inner_comment && e.variants.iter().all(|v| v.label.is_none()) && one_line.len() + self.indent * 2 <= WIDTH {
+        let inner_comment = self.comments[self.next..]
+            .iter()
+            .any(|c| c.span.start > e.span.start && c.span.start < e.span.end);
+        let one_line = format!(
+            "enum {} {{ {} }}",
+            e.name.name,
+            e.variants
+                .iter()
+                .map(variant)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if !inner_comment
+            && e.variants.iter().all(|v| v.label.is_none())
+            && one_line.len() + self.indent * 2 <= WIDTH
+        {
             self.line(e.span.start, e.span.end, &one_line);
             return;
         }
@@ -235,17 +297,26 @@ impl<'a> Printer<'a> {
         let head = format!("group {}: {} = ", g.name.name, g.ty.name);
         let flat = format!("{head}{}", expr(&g.value));
         let (first, rest) = match &g.value.kind {
-            ExprKind::SetOps { first, rest } if rest.iter().all(|(op, _)| *op != SetOp::Intersect) => (&**first, rest.as_slice()),
+            ExprKind::SetOps { first, rest }
+                if rest.iter().all(|(op, _)| *op != SetOp::Intersect) =>
+            {
+                (&**first, rest.as_slice())
+            }
             _ => (&g.value, &[][..]),
         };
-        let dated = rest.iter().any(|(_, e)| matches!(e.kind, ExprKind::Dated { .. }));
+        let dated = rest
+            .iter()
+            .any(|(_, e)| matches!(e.kind, ExprKind::Dated { .. }));
         if !dated && flat.len() + self.indent * 2 <= WIDTH {
             self.line(g.span.start, g.span.end, &flat);
             return;
         }
         self.leading(g.span.end);
         let mut lines = vec![wrap_term(&head, first)];
-        lines.extend(rest.iter().map(|(op, e)| wrap_term(&format!("  {} ", op.text()), e)));
+        lines.extend(
+            rest.iter()
+                .map(|(op, e)| wrap_term(&format!("  {} ", op.text()), e)),
+        );
         let body = lines.join("\n");
         let last_line_start = body.rfind('\n').map_or(0, |i| i + 1);
         let (init, last) = body.split_at(last_line_start);
@@ -258,9 +329,17 @@ impl<'a> Printer<'a> {
         let mut first = true;
         for m in &j.members {
             match m {
-                JurisdictionMember::Authority(l) => self.line(l.span.start, l.span.end, &format!("authority {}", string(&l.text))),
-                JurisdictionMember::Effective(l) => self.line(l.span.start, l.span.end, &format!("effective {}", l.text)),
-                JurisdictionMember::Sunset(l) => self.line(l.span.start, l.span.end, &format!("sunset {}", l.text)),
+                JurisdictionMember::Authority(l) => self.line(
+                    l.span.start,
+                    l.span.end,
+                    &format!("authority {}", string(&l.text)),
+                ),
+                JurisdictionMember::Effective(l) => {
+                    self.line(l.span.start, l.span.end, &format!("effective {}", l.text))
+                }
+                JurisdictionMember::Sunset(l) => {
+                    self.line(l.span.start, l.span.end, &format!("sunset {}", l.text))
+                }
                 JurisdictionMember::Rule(r) => {
                     if !first && !self.out.ends_with("\n\n") {
                         self.out.push('\n');
@@ -310,8 +389,15 @@ impl<'a> Printer<'a> {
             match m {
                 TestMember::At(l) => self.line(l.span.start, l.span.end, &format!("at {}", l.text)),
                 TestMember::Given { fields, span } => {
-                    let fs: Vec<String> = fields.iter().map(|(n, v)| format!("{}: {}", n.name, expr(v))).collect();
-                    self.line(span.start, span.end, &format!("given {{ {} }}", fs.join(", ")));
+                    let fs: Vec<String> = fields
+                        .iter()
+                        .map(|(n, v)| format!("{}: {}", n.name, expr(v)))
+                        .collect();
+                    self.line(
+                        span.start,
+                        span.end,
+                        &format!("given {{ {} }}", fs.join(", ")),
+                    );
                 }
                 TestMember::Expect(e) => {
                     let mut s = format!("expect {}: {}", e.jurisdiction.name, outcome(&e.outcome));
@@ -319,7 +405,9 @@ impl<'a> Printer<'a> {
                         match o {
                             ExpectOption::Tier(t) => s.push_str(&format!(" tier {}", t.name)),
                             ExpectOption::Review(p) => s.push_str(&format!(" review {}", p.name)),
-                            ExpectOption::Reasons(rs) => s.push_str(&format!(" reasons {}", names(rs))),
+                            ExpectOption::Reasons(rs) => {
+                                s.push_str(&format!(" reasons {}", names(rs)))
+                            }
                         }
                     }
                     self.line(e.span.start, e.span.end, &s);
@@ -341,15 +429,25 @@ fn wrap_term(prefix: &str, e: &Expr) -> String {
         return flat;
     }
     let (set, dates) = match &e.kind {
-        ExprKind::Dated { term, effective, sunset } => (&**term, dated_suffix(effective, sunset)),
+        ExprKind::Dated {
+            term,
+            effective,
+            sunset,
+        } => (&**term, dated_suffix(effective, sunset)),
         _ => (e, String::new()),
     };
-    let ExprKind::SetLit(items) = &set.kind else { return flat };
+    let ExprKind::SetLit(items) = &set.kind else {
+        return flat;
+    };
     let base = " ".repeat(prefix.len() - prefix.trim_start().len());
     let mut out = format!("{prefix}{{\n");
     let mut line = format!("{base}  ");
     for (i, item) in items.iter().enumerate() {
-        let piece = format!("{}{}", expr(item), if i + 1 < items.len() { "," } else { "" });
+        let piece = format!(
+            "{}{}",
+            expr(item),
+            if i + 1 < items.len() { "," } else { "" }
+        );
         if line.trim().len() > 0 && line.len() + piece.len() + 1 > WIDTH {
             out.push_str(line.trim_end());
             out.push('\n');
@@ -375,7 +473,10 @@ fn dated_suffix(effective: &Option<Lit>, sunset: &Option<Lit>) -> String {
 }
 
 fn names(ns: &[Ident]) -> String {
-    ns.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
+    ns.iter()
+        .map(|n| n.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn variant(v: &Variant) -> String {
@@ -417,13 +518,21 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Number(t) | ExprKind::Date(t) | ExprKind::Eccn(t) => t.clone(),
         ExprKind::Str(t) => string(t),
         ExprKind::Bool(b) => b.to_string(),
-        ExprKind::SetLit(items) => format!("{{{}}}", items.iter().map(expr).collect::<Vec<_>>().join(", ")),
+        ExprKind::SetLit(items) => format!(
+            "{{{}}}",
+            items.iter().map(expr).collect::<Vec<_>>().join(", ")
+        ),
         ExprKind::Paren(inner) => format!("({})", expr(inner)),
         ExprKind::Or(items) => items.iter().map(expr).collect::<Vec<_>>().join(" or "),
         ExprKind::And(items) => items.iter().map(expr).collect::<Vec<_>>().join(" and "),
         ExprKind::Not(inner) => format!("not {}", expr(inner)),
         ExprKind::In { lhs, negated, set } => {
-            format!("{} {}in {}", expr(lhs), if *negated { "not " } else { "" }, expr(set))
+            format!(
+                "{} {}in {}",
+                expr(lhs),
+                if *negated { "not " } else { "" },
+                expr(set)
+            )
         }
         ExprKind::Cmp { lhs, op, rhs } => format!("{} {} {}", expr(lhs), op.text(), expr(rhs)),
         ExprKind::SetOps { first, rest } => {
@@ -433,8 +542,11 @@ pub fn expr(e: &Expr) -> String {
             }
             s
         }
-        ExprKind::Dated { term, effective, sunset } => format!("{}{}", expr(term), dated_suffix(effective, sunset)),
+        ExprKind::Dated {
+            term,
+            effective,
+            sunset,
+        } => format!("{}{}", expr(term), dated_suffix(effective, sunset)),
         ExprKind::Error => String::new(),
     }
 }
-

@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use crate::db::{file_summary, module_name, Database, LoadProblem, Origin, Settings, SourceFile, Workspace};
+use crate::db::{
+    Database, LoadProblem, Origin, Settings, SourceFile, Workspace, file_summary, module_name,
+};
 use crate::stdlib;
 
 /// The file access the compiler needs.
@@ -68,7 +70,10 @@ pub struct MemoryFs {
 
 impl FileSystem for MemoryFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.files.get(&normalize(path)).cloned().ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+        self.files
+            .get(&normalize(path))
+            .cloned()
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -78,12 +83,21 @@ impl FileSystem for MemoryFs {
 
     fn edict_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
         let d = normalize(dir);
-        Ok(self.files.keys().filter(|f| f.starts_with(&d) && f.extension().is_some_and(|e| e == "edict")).cloned().collect())
+        Ok(self
+            .files
+            .keys()
+            .filter(|f| f.starts_with(&d) && f.extension().is_some_and(|e| e == "edict"))
+            .cloned()
+            .collect())
     }
 
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         let p = normalize(path);
-        if self.files.contains_key(&p) || self.is_dir(&p) { Ok(p) } else { Err(io::Error::from(io::ErrorKind::NotFound)) }
+        if self.files.contains_key(&p) || self.is_dir(&p) {
+            Ok(p)
+        } else {
+            Err(io::Error::from(io::ErrorKind::NotFound))
+        }
     }
 }
 
@@ -115,20 +129,35 @@ pub struct Project {
 pub fn decode(bytes: &[u8]) -> (String, Option<u32>) {
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_string(), None),
-        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to() as u32)),
+        Err(e) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(e.valid_up_to() as u32),
+        ),
     }
 }
 
 fn default_module(root: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(root).unwrap_or(file).with_extension("");
-    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     parts.join(".")
 }
 
 /// Loads the files and folders in `paths` with the modules they import.
 /// Fails only when a named path cannot be read.
 pub fn load(fs: &dyn FileSystem, paths: &[PathBuf], settings: Settings) -> io::Result<Project> {
-    let mut db = Database::default();
+    load_into(Database::default(), fs, paths, settings)
+}
+
+/// [`load`] into a given database (one that logs its queries, say).
+pub fn load_into(
+    mut db: Database,
+    fs: &dyn FileSystem,
+    paths: &[PathBuf],
+    settings: Settings,
+) -> io::Result<Project> {
     let mut files: Vec<(SourceFile, PathBuf)> = Vec::new();
     for path in paths {
         if fs.is_dir(path) {
@@ -141,32 +170,56 @@ pub fn load(fs: &dyn FileSystem, paths: &[PathBuf], settings: Settings) -> io::R
         }
     }
     let mut problems = BTreeMap::new();
-    let mut known: BTreeSet<String> = files.iter().map(|(f, _)| module_name(&db, *f).clone()).collect();
+    let mut known: BTreeSet<String> = files
+        .iter()
+        .map(|(f, _)| module_name(&db, *f).clone())
+        .collect();
     let stdlib_names: BTreeSet<&str> = stdlib::MODULES.iter().map(|m| m.name).collect();
     let mut next = 0;
     while next < files.len() {
         let (file, root) = files[next].clone();
         next += 1;
         for import in file_summary(&db, file).imports.clone() {
-            if known.contains(&import) || stdlib_names.contains(import.as_str()) || problems.contains_key(&import) {
+            if known.contains(&import)
+                || stdlib_names.contains(import.as_str())
+                || problems.contains_key(&import)
+            {
                 continue;
             }
             let candidate = root.join(format!("{}.edict", import.replace('.', "/")));
-            let Ok(bytes) = fs.read(&candidate) else { continue };
+            let Ok(bytes) = fs.read(&candidate) else {
+                continue;
+            };
             let inside = match (fs.canonicalize(&candidate), fs.canonicalize(&root)) {
                 (Ok(c), Ok(r)) => c.starts_with(&r).then_some(()).ok_or(c),
                 (Err(_), _) | (_, Err(_)) => Err(candidate.clone()),
             };
             if let Err(resolved) = inside {
-                problems.insert(import.clone(), LoadProblem::OutsideRoot(resolved.display().to_string()));
+                problems.insert(
+                    import.clone(),
+                    LoadProblem::OutsideRoot(resolved.display().to_string()),
+                );
                 continue;
             }
             let (text, bad) = decode(&bytes);
             let module = default_module(&root, &candidate);
-            let new = SourceFile::new(&db, candidate.display().to_string(), module, text, Origin::Project, bad);
+            let new = SourceFile::new(
+                &db,
+                candidate.display().to_string(),
+                module,
+                text,
+                Origin::Project,
+                bad,
+            );
             let declared = module_name(&db, new).clone();
             if declared != import {
-                problems.insert(import.clone(), LoadProblem::HeaderMismatch { file: candidate.display().to_string(), declared });
+                problems.insert(
+                    import.clone(),
+                    LoadProblem::HeaderMismatch {
+                        file: candidate.display().to_string(),
+                        declared,
+                    },
+                );
                 continue;
             }
             known.insert(import);
@@ -176,21 +229,44 @@ pub fn load(fs: &dyn FileSystem, paths: &[PathBuf], settings: Settings) -> io::R
     let mut all: Vec<SourceFile> = files.into_iter().map(|(f, _)| f).collect();
     for m in stdlib::MODULES {
         if !known.contains(m.name) {
-            all.push(SourceFile::new(&db, m.display_path(), m.name.to_string(), m.text.to_string(), Origin::Stdlib, None));
+            all.push(SourceFile::new(
+                &db,
+                m.display_path(),
+                m.name.to_string(),
+                m.text.to_string(),
+                Origin::Stdlib,
+                None,
+            ));
         }
     }
     let ws = Workspace::new(&db, all, problems, settings);
-    let _ = &mut db;
     Ok(Project { db, ws })
 }
 
-fn add_file(db: &mut Database, fs: &dyn FileSystem, file: &Path, root: &Path) -> io::Result<SourceFile> {
+fn add_file(
+    db: &mut Database,
+    fs: &dyn FileSystem,
+    file: &Path,
+    root: &Path,
+) -> io::Result<SourceFile> {
     let bytes = fs.read(file)?;
     let (text, bad) = decode(&bytes);
-    Ok(SourceFile::new(&*db, file.display().to_string(), default_module(root, file), text, Origin::Project, bad))
+    Ok(SourceFile::new(
+        &*db,
+        file.display().to_string(),
+        default_module(root, file),
+        text,
+        Origin::Project,
+        bad,
+    ))
 }
 
 /// The display paths and texts of every file, for renderers.
 pub fn sources(project: &Project) -> BTreeMap<String, String> {
-    project.ws.files(&project.db).iter().map(|f| (f.path(&project.db).clone(), f.text(&project.db).clone())).collect()
+    project
+        .ws
+        .files(&project.db)
+        .iter()
+        .map(|f| (f.path(&project.db).clone(), f.text(&project.db).clone()))
+        .collect()
 }

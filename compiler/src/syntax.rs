@@ -4,10 +4,18 @@ pub mod ast;
 pub mod lexer;
 mod parse;
 
-pub use parse::{parse, ParseError, ParseOutput, MAX_NESTING};
+pub use parse::{MAX_NESTING, ParseError, ParseOutput, parse};
 
 lalrpop_util::lalrpop_mod!(
-    #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs, unused)]
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        missing_docs,
+        unused
+    )]
     grammar,
     "/syntax/grammar.rs"
 );

@@ -10,13 +10,25 @@ use edict_tests::{check, edict_files, expected_codes, repo};
 #[test]
 fn every_fixture_reports_its_codes() {
     let dir = repo().join("tests/fixtures/check");
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     let mut covered = BTreeSet::new();
     assert!(entries.len() > 40, "fixtures missing: {}", entries.len());
     for path in entries {
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let files = if path.is_dir() { edict_files(&path) } else { vec![path.clone()] };
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let files = if path.is_dir() {
+            edict_files(&path)
+        } else {
+            vec![path.clone()]
+        };
         let sources: Vec<(String, String)> = files
             .iter()
             .map(|f| {
@@ -29,7 +41,10 @@ fn every_fixture_reports_its_codes() {
         let (diagnostics, rendered) = check(&[path.clone()]);
         let found: BTreeSet<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
         for code in &expected {
-            assert!(found.contains(code.as_str()), "{name}: expected {code}, found {found:?}\n{rendered}");
+            assert!(
+                found.contains(code.as_str()),
+                "{name}: expected {code}, found {found:?}\n{rendered}"
+            );
             covered.insert(code.clone());
         }
         let mut snapshot = String::new();
@@ -55,19 +70,38 @@ fn every_fixture_reports_its_codes() {
 fn five_syntax_errors_are_five_diagnostics_and_the_rest_is_checked() {
     let path = repo().join("tests/fixtures/check/five_syntax_errors.edict");
     let (diagnostics, rendered) = check(&[path]);
-    let syntax = diagnostics.iter().filter(|d| d.code.as_str().starts_with("E00")).count();
+    let syntax = diagnostics
+        .iter()
+        .filter(|d| d.code.as_str().starts_with("E00"))
+        .count();
     assert_eq!(syntax, 5, "{rendered}");
     // The unbroken group after the errors is still checked.
-    assert!(diagnostics.iter().any(|d| d.code.as_str() == "E0101" && d.message.contains("CHN")), "{rendered}");
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "E0101" && d.message.contains("CHN")),
+        "{rendered}"
+    );
 }
 
 #[test]
 fn suggestions_name_the_close_country() {
     let path = repo().join("tests/fixtures/check/E0101_unknown_country.edict");
     let (diagnostics, _) = check(&[path]);
-    let helps: Vec<&str> = diagnostics.iter().filter_map(|d| d.help.as_deref()).collect();
-    assert!(helps.iter().any(|h| h.starts_with("did you mean `CN`")), "{helps:?}");
+    let helps: Vec<&str> = diagnostics
+        .iter()
+        .filter_map(|d| d.help.as_deref())
+        .collect();
+    assert!(
+        helps.iter().any(|h| h.starts_with("did you mean `CN`")),
+        "{helps:?}"
+    );
     assert!(helps.contains(&"did you mean `DE`?"), "{helps:?}");
-    let d = diagnostics.iter().find(|d| d.message == "unknown country `CHN`");
-    assert!(d.and_then(|d| d.fix.as_ref()).is_some_and(|f| f.replacement == "CN"));
+    let d = diagnostics
+        .iter()
+        .find(|d| d.message == "unknown country `CHN`");
+    assert!(
+        d.and_then(|d| d.fix.as_ref())
+            .is_some_and(|f| f.replacement == "CN")
+    );
 }

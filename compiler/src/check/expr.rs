@@ -1,9 +1,9 @@
 //! Typing of expressions: conditions, operands and sets.
 
+use super::Ctx;
 use super::scope::Binding;
 use super::summary::Export;
 use super::types::Ty;
-use super::Ctx;
 use crate::date::{Date, DateError};
 use crate::diagnostics::Code;
 use crate::syntax::ast::{CmpOp, Expr, ExprKind, Lit, Span};
@@ -47,7 +47,9 @@ pub fn eccn_problem(text: &str) -> Option<String> {
     let mut parts = text.split('.');
     let head: Vec<char> = parts.next().unwrap_or("").chars().collect();
     if head.len() != 5 {
-        return Some("an ECCN starts with five characters: a digit, a letter A–E and three digits".into());
+        return Some(
+            "an ECCN starts with five characters: a digit, a letter A–E and three digits".into(),
+        );
     }
     if !head[0].is_ascii_digit() {
         return Some(format!("the category `{}` must be a digit 0–9", head[0]));
@@ -55,14 +57,23 @@ pub fn eccn_problem(text: &str) -> Option<String> {
     // 0Y521–9Y521 hold items temporarily controlled under EAR 742.6(a)(7).
     let y521 = head[1] == 'Y' && head[2..] == ['5', '2', '1'];
     if !('A'..='E').contains(&head[1]) && !y521 {
-        return Some(format!("the product group `{}` must be one of A, B, C, D, E", head[1]));
+        return Some(format!(
+            "the product group `{}` must be one of A, B, C, D, E",
+            head[1]
+        ));
     }
     if !head[2..].iter().all(char::is_ascii_digit) {
         return Some("the last three characters of an ECCN must be digits".into());
     }
     for p in parts {
-        if p.is_empty() || !p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
-            return Some(format!("the paragraph `{p}` must be lowercase letters or digits"));
+        if p.is_empty()
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        {
+            return Some(format!(
+                "the paragraph `{p}` must be lowercase letters or digits"
+            ));
         }
     }
     None
@@ -85,7 +96,13 @@ impl Ctx<'_> {
                         format!("that month has {days_in_month} days, not {day}")
                     }
                 };
-                let d = self.diag(Code::ImpossibleDate, span, format!("`{text}` is not a calendar date")).label(why);
+                let d = self
+                    .diag(
+                        Code::ImpossibleDate,
+                        span,
+                        format!("`{text}` is not a calendar date"),
+                    )
+                    .label(why);
                 self.report(d);
                 None
             }
@@ -103,7 +120,11 @@ impl Ctx<'_> {
             Kind::Cond | Kind::Error | Kind::Value(Ty::Bool | Ty::Unknown) => {}
             other => {
                 let mut d = self
-                    .diag(Code::NotACondition, e.span, format!("expected a condition, found {}", other.describe()))
+                    .diag(
+                        Code::NotACondition,
+                        e.span,
+                        format!("expected a condition, found {}", other.describe()),
+                    )
                     .label("not true or false");
                 if matches!(other, Kind::Value(_)) {
                     d = d.help("test the value with `in`, `==` or a comparison");
@@ -124,7 +145,11 @@ impl Ctx<'_> {
             Kind::Set(ty) => {
                 if !ty.compatible(elem) {
                     let d = self
-                        .diag(Code::TypeMismatch, e.span, format!("expected a set of `{elem}`, found a set of `{ty}`"))
+                        .diag(
+                            Code::TypeMismatch,
+                            e.span,
+                            format!("expected a set of `{elem}`, found a set of `{ty}`"),
+                        )
                         .label(format!("a set of `{ty}`"));
                     self.report(d);
                 }
@@ -135,7 +160,11 @@ impl Ctx<'_> {
                 let text = e.span.range();
                 let written = self.text.get(text).unwrap_or("").to_string();
                 let d = self
-                    .diag(Code::NotASet, e.span, format!("expected a set, found {}", kind.describe()))
+                    .diag(
+                        Code::NotASet,
+                        e.span,
+                        format!("expected a set, found {}", kind.describe()),
+                    )
                     .label("a single value")
                     .help(format!("write a one-member set: `{{{written}}}`"))
                     .fix("make it a set", e.span, format!("{{{written}}}"));
@@ -143,7 +172,9 @@ impl Ctx<'_> {
                 ty.clone()
             }
             Kind::Cond => {
-                let d = self.diag(Code::NotASet, e.span, "expected a set, found a condition").label("not a set");
+                let d = self
+                    .diag(Code::NotASet, e.span, "expected a set, found a condition")
+                    .label("not a set");
                 self.report(d);
                 Ty::Unknown
             }
@@ -158,7 +189,11 @@ impl Ctx<'_> {
             ExprKind::AssessedTier => {
                 if place.in_assess {
                     let d = self
-                        .diag(Code::NoTiers, e.span, "`tier` cannot be used while assessing the tier")
+                        .diag(
+                            Code::NoTiers,
+                            e.span,
+                            "`tier` cannot be used while assessing the tier",
+                        )
                         .label("the assessed tier is not known yet");
                     self.report(d);
                     Kind::Error
@@ -178,7 +213,13 @@ impl Ctx<'_> {
                 match clean.parse::<f64>() {
                     Ok(v) if v.is_finite() => Kind::Value(Ty::Number),
                     _ => {
-                        let d = self.diag(Code::MalformedNumber, e.span, format!("`{text}` is not a usable number")).label("too large");
+                        let d = self
+                            .diag(
+                                Code::MalformedNumber,
+                                e.span,
+                                format!("`{text}` is not a usable number"),
+                            )
+                            .label("too large");
                         self.report(d);
                         Kind::Error
                     }
@@ -208,7 +249,11 @@ impl Ctx<'_> {
                         Kind::Value(ty) => match &elem {
                             Some(want) if !ty.compatible(want) => {
                                 let d = self
-                                    .diag(Code::TypeMismatch, item.span, format!("expected a `{want}`, found a `{ty}`"))
+                                    .diag(
+                                        Code::TypeMismatch,
+                                        item.span,
+                                        format!("expected a `{want}`, found a `{ty}`"),
+                                    )
                                     .label(format!("a `{ty}`"))
                                     .note("all members of a set have one type");
                                 self.report(d);
@@ -219,7 +264,11 @@ impl Ctx<'_> {
                         Kind::Error => {}
                         other => {
                             let d = self
-                                .diag(Code::TypeMismatch, item.span, format!("expected a set member, found {}", other.describe()))
+                                .diag(
+                                    Code::TypeMismatch,
+                                    item.span,
+                                    format!("expected a set member, found {}", other.describe()),
+                                )
                                 .label("not a single value")
                                 .help("combine sets with `|`, `&` and `-` instead of nesting them");
                             self.report(d);
@@ -247,7 +296,14 @@ impl Ctx<'_> {
                     Kind::Error => Ty::Unknown,
                     other => {
                         let d = self
-                            .diag(Code::TypeMismatch, lhs.span, format!("the left of `in` must be a value, found {}", other.describe()))
+                            .diag(
+                                Code::TypeMismatch,
+                                lhs.span,
+                                format!(
+                                    "the left of `in` must be a value, found {}",
+                                    other.describe()
+                                ),
+                            )
                             .label("not a single value");
                         self.report(d);
                         Ty::Unknown
@@ -261,14 +317,22 @@ impl Ctx<'_> {
             ExprKind::SetOps { first, rest } => {
                 let k = self.expr(first, expected, place);
                 let elem = self.expect_set(first, &k, expected.unwrap_or(&Ty::Unknown));
-                let elem = if elem == Ty::Unknown { expected.cloned().unwrap_or(Ty::Unknown) } else { elem };
+                let elem = if elem == Ty::Unknown {
+                    expected.cloned().unwrap_or(Ty::Unknown)
+                } else {
+                    elem
+                };
                 for (_, operand) in rest {
                     let k = self.expr(operand, Some(&elem), place);
                     self.expect_set(operand, &k, &elem);
                 }
                 Kind::Set(elem)
             }
-            ExprKind::Dated { term, effective, sunset } => {
+            ExprKind::Dated {
+                term,
+                effective,
+                sunset,
+            } => {
                 let from = effective.as_ref().and_then(|d| self.date(d));
                 let to = sunset.as_ref().and_then(|d| self.date(d));
                 if let (Some(from), Some(to), Some(lit)) = (from, to, sunset.as_ref())
@@ -297,7 +361,11 @@ impl Ctx<'_> {
             for (side, kind) in [(lhs, &left), (rhs, &right)] {
                 if !matches!(kind, Kind::Value(_) | Kind::Error) {
                     let d = self
-                        .diag(Code::TypeMismatch, side.span, format!("`{}` compares values, found {}", op.text(), kind.describe()))
+                        .diag(
+                            Code::TypeMismatch,
+                            side.span,
+                            format!("`{}` compares values, found {}", op.text(), kind.describe()),
+                        )
                         .label("not a single value");
                     self.report(d);
                 }
@@ -306,13 +374,21 @@ impl Ctx<'_> {
         };
         if !a.compatible(b) {
             let d = self
-                .diag(Code::TypeMismatch, rhs.span, format!("cannot compare a `{a}` with a `{b}`"))
+                .diag(
+                    Code::TypeMismatch,
+                    rhs.span,
+                    format!("cannot compare a `{a}` with a `{b}`"),
+                )
                 .label(format!("a `{b}`"))
                 .with_secondary(self.path, lhs.span, format!("a `{a}`"));
             self.report(d);
         } else if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !a.ordered() {
             let d = self
-                .diag(Code::BadOperator, lhs.span.to(rhs.span), format!("`{}` does not apply to `{a}`", op.text()))
+                .diag(
+                    Code::BadOperator,
+                    lhs.span.to(rhs.span),
+                    format!("`{}` does not apply to `{a}`", op.text()),
+                )
                 .label("no order")
                 .note("`<`, `<=`, `>`, `>=` compare numbers, dates and tiers")
                 .help("test membership with `in` instead");
@@ -324,21 +400,35 @@ impl Ctx<'_> {
     fn name(&mut self, name: &str, span: Span, expected: Option<&Ty>) -> Kind {
         match self.scope.get(name).cloned() {
             Some(Binding::Decl { module, export }) => match export {
-                Export::Variant { enum_name, .. } => Kind::Value(Ty::of_variant(&module, &enum_name)),
+                Export::Variant { enum_name, .. } => {
+                    Kind::Value(Ty::of_variant(&module, &enum_name))
+                }
                 Export::Group { ty } => Kind::Set(self.type_in_module(&module, &ty)),
                 Export::Enum => {
                     let d = self
-                        .diag(Code::WrongKind, span, format!("`{name}` is an enum, not a value"))
+                        .diag(
+                            Code::WrongKind,
+                            span,
+                            format!("`{name}` is an enum, not a value"),
+                        )
                         .label("a type")
-                        .help(format!("name one of its variants, or a field of type `{name}`"));
+                        .help(format!(
+                            "name one of its variants, or a field of type `{name}`"
+                        ));
                     self.report(d);
                     Kind::Error
                 }
                 Export::Authorization => {
                     let d = self
-                        .diag(Code::WrongKind, span, format!("`{name}` is an authorization, not a value"))
+                        .diag(
+                            Code::WrongKind,
+                            span,
+                            format!("`{name}` is an authorization, not a value"),
+                        )
                         .label("an authorization")
-                        .help(format!("authorizations are used as `then allow under {name}`"));
+                        .help(format!(
+                            "authorizations are used as `then allow under {name}`"
+                        ));
                     self.report(d);
                     Kind::Error
                 }
@@ -349,7 +439,10 @@ impl Ctx<'_> {
                     .diag(Code::AmbiguousName, span, format!("`{name}` is ambiguous"))
                     .label("imported by more than one `*`")
                     .note(format!("{} each declare `{name}`", list.join(" and ")))
-                    .help(format!("import it by name: `use {}.{{{name}}}`", modules[0]));
+                    .help(format!(
+                        "import it by name: `use {}.{{{name}}}`",
+                        modules[0]
+                    ));
                 self.report(d);
                 Kind::Error
             }
@@ -357,7 +450,12 @@ impl Ctx<'_> {
                 if let Some((module, ty)) = self.env.fields.get(name).cloned() {
                     return Kind::Value(self.type_in_module(&module, &ty));
                 }
-                if self.env.tiers.as_ref().is_some_and(|(_, t)| t.iter().any(|t| t == name)) {
+                if self
+                    .env
+                    .tiers
+                    .as_ref()
+                    .is_some_and(|(_, t)| t.iter().any(|t| t == name))
+                {
                     return Kind::Value(Ty::Tier);
                 }
                 self.unknown_name(name, span, expected);
@@ -370,59 +468,98 @@ impl Ctx<'_> {
     pub fn unknown_name(&mut self, name: &str, span: Span, expected: Option<&Ty>) {
         let (what, candidates): (String, Vec<(String, Option<String>)>) = match expected {
             Some(ty @ Ty::Country) => ("country".into(), self.variants_of(ty)),
-            Some(ty @ Ty::Enum(_, enum_name)) => (format!("`{enum_name}` variant"), self.variants_of(ty)),
-            Some(Ty::Tier) => {
-                ("tier".into(), self.env.tiers.iter().flat_map(|(_, t)| t.iter().map(|t| (t.clone(), None))).collect())
+            Some(ty @ Ty::Enum(_, enum_name)) => {
+                (format!("`{enum_name}` variant"), self.variants_of(ty))
             }
+            Some(Ty::Tier) => (
+                "tier".into(),
+                self.env
+                    .tiers
+                    .iter()
+                    .flat_map(|(_, t)| t.iter().map(|t| (t.clone(), None)))
+                    .collect(),
+            ),
             _ => {
-                let mut all: Vec<(String, Option<String>)> = self.scope.names().map(|n| (n.to_string(), None)).collect();
+                let mut all: Vec<(String, Option<String>)> =
+                    self.scope.names().map(|n| (n.to_string(), None)).collect();
                 all.extend(self.env.fields.keys().map(|f| (f.clone(), None)));
-                all.extend(self.env.tiers.iter().flat_map(|(_, t)| t.iter().map(|t| (t.clone(), None))));
+                all.extend(
+                    self.env
+                        .tiers
+                        .iter()
+                        .flat_map(|(_, t)| t.iter().map(|t| (t.clone(), None))),
+                );
                 ("name".into(), all)
             }
         };
-        let mut d = self.diag(Code::UnknownName, span, format!("unknown {what} `{name}`")).label("not defined");
+        let mut d = self
+            .diag(Code::UnknownName, span, format!("unknown {what} `{name}`"))
+            .label("not defined");
         // A label written out in full ("Germany") names its code.
         let by_label = candidates
             .iter()
-            .find(|(_, label)| label.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(name)))
+            .find(|(_, label)| {
+                label
+                    .as_deref()
+                    .is_some_and(|l| l.eq_ignore_ascii_case(name))
+            })
             .map(|(code, _)| code.clone());
         let help = match by_label {
             Some(code) => Some(format!("did you mean `{code}`?")),
             None => self.suggest_labelled(name, &candidates),
         };
         if let Some(help) = help {
-            if let Some(replacement) = help.strip_prefix("did you mean `").and_then(|h| h.split('`').next()) {
-                d = d.fix(format!("replace with `{replacement}`"), span, replacement.to_string());
+            if let Some(replacement) = help
+                .strip_prefix("did you mean `")
+                .and_then(|h| h.split('`').next())
+            {
+                d = d.fix(
+                    format!("replace with `{replacement}`"),
+                    span,
+                    replacement.to_string(),
+                );
             }
             d = d.help(help);
         } else if expected == Some(&Ty::Country) || self.is_country_code(name) {
             d = d.help("country codes come from `use std.countries.*`");
         }
         if self.is_country_code(name) && self.scope.get(name).is_none() {
-            d = d.note(format!("`{name}` is a country code, but `std.countries` is not imported here"));
+            d = d.note(format!(
+                "`{name}` is a country code, but `std.countries` is not imported here"
+            ));
         }
         self.report(d);
     }
 
     /// Close names, preferring those whose label starts like `name` (so an
     /// alpha-3 code such as `CHN` suggests `CN` "China" before `CH`).
-    fn suggest_labelled(&mut self, name: &str, candidates: &[(String, Option<String>)]) -> Option<String> {
+    fn suggest_labelled(
+        &mut self,
+        name: &str,
+        candidates: &[(String, Option<String>)],
+    ) -> Option<String> {
         if self.suggestion_budget == 0 {
             return None;
         }
         self.suggestion_budget -= 1;
-        let mut close = crate::diagnostics::similar(name, candidates.iter().map(|(c, _)| c.as_str()));
+        let mut close =
+            crate::diagnostics::similar(name, candidates.iter().map(|(c, _)| c.as_str()));
         let head: String = name.chars().take(2).collect::<String>().to_lowercase();
         let label_starts = |code: &str| {
-            candidates.iter().any(|(c, l)| c == code && l.as_deref().is_some_and(|l| l.to_lowercase().starts_with(&head)))
+            candidates.iter().any(|(c, l)| {
+                c == code
+                    && l.as_deref()
+                        .is_some_and(|l| l.to_lowercase().starts_with(&head))
+            })
         };
         close.sort_by_key(|c| !label_starts(c));
         crate::diagnostics::did_you_mean(&close)
     }
 
     fn is_country_code(&self, name: &str) -> bool {
-        self.variants_of(&Ty::Country).iter().any(|(c, _)| c == name)
+        self.variants_of(&Ty::Country)
+            .iter()
+            .any(|(c, _)| c == name)
     }
 }
 

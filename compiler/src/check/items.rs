@@ -3,11 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::Ctx;
 use super::expr::Place;
 use super::types::Ty;
-use super::Ctx;
 use crate::diagnostics::Code;
-use crate::syntax::ast::{AssessDecl, Expr, ExprKind, GroupDecl, Ident, InputDecl, Item, Module, TiersDecl};
+use crate::syntax::ast::{
+    AssessDecl, Expr, ExprKind, GroupDecl, Ident, InputDecl, Item, Module, TiersDecl,
+};
 
 impl Ctx<'_> {
     /// Checks every item of the module.
@@ -87,14 +89,23 @@ impl Ctx<'_> {
         for (name, g) in &groups {
             let mut refs = Vec::new();
             names_in(&g.value, &mut refs);
-            edges.insert(name, refs.into_iter().filter(|r| groups.contains_key(r)).collect());
+            edges.insert(
+                name,
+                refs.into_iter()
+                    .filter(|r| groups.contains_key(r))
+                    .collect(),
+            );
         }
         let alive = on_cycles(&edges);
         for name in alive {
             let g = groups[name];
             let via: Vec<String> = edges[name].iter().map(|m| format!("`{m}`")).collect();
             let d = self
-                .diag(Code::GroupCycle, g.name.span, format!("group `{name}` contains itself"))
+                .diag(
+                    Code::GroupCycle,
+                    g.name.span,
+                    format!("group `{name}` contains itself"),
+                )
                 .label("defined in terms of itself")
                 .note(format!("`{name}` refers to {}", via.join(", ")))
                 .help("a group's members must be defined without referring back to it");
@@ -108,22 +119,40 @@ impl Ctx<'_> {
             self.resolve_type(&field.ty);
             if field.name.name == "date" {
                 let d = self
-                    .diag(Code::DuplicateName, field.name.span, "`date` is declared implicitly")
+                    .diag(
+                        Code::DuplicateName,
+                        field.name.span,
+                        "`date` is declared implicitly",
+                    )
                     .label("every transaction carries `date`")
                     .help("remove this field");
                 self.report(d);
             }
             if let Some(first) = seen.insert(&field.name.name, &field.name) {
                 let d = self
-                    .diag(Code::DuplicateName, field.name.span, format!("field `{}` is declared twice", field.name.name))
+                    .diag(
+                        Code::DuplicateName,
+                        field.name.span,
+                        format!("field `{}` is declared twice", field.name.name),
+                    )
                     .label("declared again here")
                     .with_secondary(self.path, first.span, "first declared here");
                 self.report(d);
             }
             if let Some(decls) = self.env.field_conflicts.get(&field.name.name) {
-                let list: Vec<String> = decls.iter().map(|(m, t)| format!("`{t}` in `{m}`")).collect();
+                let list: Vec<String> = decls
+                    .iter()
+                    .map(|(m, t)| format!("`{t}` in `{m}`"))
+                    .collect();
                 let d = self
-                    .diag(Code::FieldTypeConflict, field.ty.span, format!("field `{}` is declared with different types", field.name.name))
+                    .diag(
+                        Code::FieldTypeConflict,
+                        field.ty.span,
+                        format!(
+                            "field `{}` is declared with different types",
+                            field.name.name
+                        ),
+                    )
                     .label(format!("`{}` here", field.ty.name))
                     .note(format!("declarations: {}", list.join(", ")))
                     .note("the input blocks of all modules form one schema");
@@ -136,15 +165,28 @@ impl Ctx<'_> {
         let first_module = self.env.tiers_modules.first();
         if index_in_file > 0 || first_module.is_some_and(|m| *m != self.module) {
             let d = self
-                .diag(Code::SecondDeclaration, t.span, "a policy has one tier scale")
+                .diag(
+                    Code::SecondDeclaration,
+                    t.span,
+                    "a policy has one tier scale",
+                )
                 .label("second `tiers` declaration")
-                .note(format!("the scale is declared in `{}`", first_module.map_or("", String::as_str)));
+                .note(format!(
+                    "the scale is declared in `{}`",
+                    first_module.map_or("", String::as_str)
+                ));
             self.report(d);
         }
         let mut seen = BTreeSet::new();
         for tier in &t.tiers {
             if !seen.insert(&tier.name) {
-                let d = self.diag(Code::DuplicateName, tier.span, format!("tier `{}` is listed twice", tier.name)).label("listed again");
+                let d = self
+                    .diag(
+                        Code::DuplicateName,
+                        tier.span,
+                        format!("tier `{}` is listed twice", tier.name),
+                    )
+                    .label("listed again");
                 self.report(d);
             }
         }
@@ -154,9 +196,16 @@ impl Ctx<'_> {
         let first_module = self.env.assess_modules.first();
         if index_in_file > 0 || first_module.is_some_and(|m| *m != self.module) {
             let d = self
-                .diag(Code::SecondDeclaration, a.span, "a policy has at most one `assess tier`")
+                .diag(
+                    Code::SecondDeclaration,
+                    a.span,
+                    "a policy has at most one `assess tier`",
+                )
                 .label("second assessment")
-                .note(format!("the first is in `{}`", first_module.map_or("", String::as_str)));
+                .note(format!(
+                    "the first is in `{}`",
+                    first_module.map_or("", String::as_str)
+                ));
             self.report(d);
         }
         let mut otherwise_at = None;
@@ -164,7 +213,11 @@ impl Ctx<'_> {
             self.tier_name(&line.tier);
             if let Some(at) = otherwise_at {
                 let d = self
-                    .diag(Code::UnreachableAssessLine, line.span, "this line is never reached")
+                    .diag(
+                        Code::UnreachableAssessLine,
+                        line.span,
+                        "this line is never reached",
+                    )
                     .label("after `otherwise`")
                     .with_secondary(self.path, at, "`otherwise` always matches");
                 self.report(d);
@@ -176,7 +229,11 @@ impl Ctx<'_> {
         }
         if otherwise_at.is_none() {
             let d = self
-                .diag(Code::AssessWithoutOtherwise, a.span, "`assess tier` does not end with `otherwise`")
+                .diag(
+                    Code::AssessWithoutOtherwise,
+                    a.span,
+                    "`assess tier` does not end with `otherwise`",
+                )
                 .label("some transactions would get no tier")
                 .help("add a last line such as `low otherwise`");
             self.report(d);
@@ -188,12 +245,21 @@ impl Ctx<'_> {
         match &self.env.tiers {
             None => {
                 let d = self
-                    .diag(Code::NoTiers, name.span, format!("tier `{}` used, but the policy has no tier scale", name.name))
+                    .diag(
+                        Code::NoTiers,
+                        name.span,
+                        format!(
+                            "tier `{}` used, but the policy has no tier scale",
+                            name.name
+                        ),
+                    )
                     .label("no `tiers` declaration")
                     .help("declare the scale: `tiers { low, medium, high }`");
                 self.report(d);
             }
-            Some((_, tiers)) if !tiers.contains(&name.name) => self.unknown_name(&name.name, name.span, Some(&Ty::Tier)),
+            Some((_, tiers)) if !tiers.contains(&name.name) => {
+                self.unknown_name(&name.name, name.span, Some(&Ty::Tier))
+            }
             Some(_) => {}
         }
     }
@@ -210,7 +276,11 @@ fn on_cycles<'n>(edges: &BTreeMap<&'n str, BTreeSet<&'n str>>) -> BTreeSet<&'n s
         }
     }
     let mut out_deg: BTreeMap<&str, usize> = edges.iter().map(|(n, tos)| (*n, tos.len())).collect();
-    let mut queue: Vec<&str> = out_deg.iter().filter(|(_, d)| **d == 0).map(|(n, _)| *n).collect();
+    let mut queue: Vec<&str> = out_deg
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(n, _)| *n)
+        .collect();
     while let Some(n) = queue.pop() {
         alive.remove(n);
         for p in preds.get(n).into_iter().flatten() {
@@ -230,7 +300,11 @@ fn on_cycles<'n>(edges: &BTreeMap<&'n str, BTreeSet<&'n str>>) -> BTreeSet<&'n s
             }
         }
     }
-    let mut queue: Vec<&str> = in_deg.iter().filter(|(_, d)| **d == 0).map(|(n, _)| *n).collect();
+    let mut queue: Vec<&str> = in_deg
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(n, _)| *n)
+        .collect();
     while let Some(n) = queue.pop() {
         alive.remove(n);
         for to in &edges[n] {
@@ -251,7 +325,9 @@ fn names_in<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
     while let Some(e) = stack.pop() {
         match &e.kind {
             ExprKind::Name(n) => out.push(n),
-            ExprKind::SetLit(items) | ExprKind::Or(items) | ExprKind::And(items) => stack.extend(items),
+            ExprKind::SetLit(items) | ExprKind::Or(items) | ExprKind::And(items) => {
+                stack.extend(items)
+            }
             ExprKind::Paren(x) | ExprKind::Not(x) => stack.push(x),
             ExprKind::Dated { term, .. } => stack.push(term),
             ExprKind::In { lhs, set, .. } => stack.extend([&**lhs, &**set]),

@@ -4,16 +4,23 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::Ctx;
 use super::expr::Place;
 use super::scope::Binding;
 use super::summary::Export;
-use super::Ctx;
 use crate::date::Date;
 use crate::diagnostics::Code;
-use crate::syntax::ast::{ClauseKind, Ident, JurisdictionDecl, JurisdictionMember, Outcome, OutcomeKind, RuleDecl, Span};
+use crate::syntax::ast::{
+    ClauseKind, Ident, JurisdictionDecl, JurisdictionMember, Outcome, OutcomeKind, RuleDecl, Span,
+};
 
 /// The review policies, least restrictive first.
-pub const REVIEW_POLICIES: &[&str] = &["presumption_of_approval", "case_by_case", "presumption_of_denial", "policy_of_denial"];
+pub const REVIEW_POLICIES: &[&str] = &[
+    "presumption_of_approval",
+    "case_by_case",
+    "presumption_of_denial",
+    "policy_of_denial",
+];
 
 /// A jurisdiction block's own dates.
 #[derive(Default, Clone, Copy)]
@@ -49,11 +56,18 @@ impl Ctx<'_> {
         {
             self.sunset_not_after(to, from, span);
         }
+        let rules = self
+            .env
+            .jurisdictions
+            .get(&j.name.name)
+            .cloned()
+            .unwrap_or_default();
+        let index = JurisdictionIndex::new(&rules);
         let mut nth: BTreeMap<&str, usize> = BTreeMap::new();
         for member in &j.members {
             if let JurisdictionMember::Rule(rule) = member {
                 let n = nth.entry(&rule.name.name).or_insert(0);
-                self.rule(j, rule, *n, block);
+                self.rule(j, rule, *n, block, &index);
                 *n += 1;
             }
         }
@@ -61,7 +75,11 @@ impl Ctx<'_> {
 
     fn duplicate_clause(&mut self, keyword: &str, span: Span, first: Span, within: &str) {
         let d = self
-            .diag(Code::DuplicateClause, span, format!("`{keyword}` given twice in one {within}"))
+            .diag(
+                Code::DuplicateClause,
+                span,
+                format!("`{keyword}` given twice in one {within}"),
+            )
             .label("given again here")
             .with_secondary(self.path, first, "first given here")
             .help("keep one");
@@ -70,21 +88,37 @@ impl Ctx<'_> {
 
     fn sunset_not_after(&mut self, to: Date, from: Date, span: Span) {
         let d = self
-            .diag(Code::SunsetNotAfterEffective, span, format!("sunset {to} is not after effective {from}"))
+            .diag(
+                Code::SunsetNotAfterEffective,
+                span,
+                format!("sunset {to} is not after effective {from}"),
+            )
             .label("must be later than the effective date")
-            .note("`effective` is inclusive and `sunset` exclusive, so this would never be in force");
+            .note(
+                "`effective` is inclusive and `sunset` exclusive, so this would never be in force",
+            );
         self.report(d);
     }
 
-    fn rule(&mut self, j: &JurisdictionDecl, rule: &RuleDecl, occurrence: usize, block: BlockDates) {
-        self.rule_identity(j, rule, occurrence);
+    fn rule(
+        &mut self,
+        j: &JurisdictionDecl,
+        rule: &RuleDecl,
+        occurrence: usize,
+        block: BlockDates,
+        index: &JurisdictionIndex,
+    ) {
+        self.rule_identity(j, rule, occurrence, index);
         let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         let mut dates = BlockDates::default();
         let (mut has_cite, mut last_clause) = (false, None);
         for clause in &rule.clauses {
             let keyword = clause.kind.keyword();
             last_clause = Some(clause.span);
-            if !matches!(clause.kind, ClauseKind::Cite(_) | ClauseKind::Obligation(_) | ClauseKind::Error) {
+            if !matches!(
+                clause.kind,
+                ClauseKind::Cite(_) | ClauseKind::Obligation(_) | ClauseKind::Error
+            ) {
                 if let Some(first) = seen.insert(keyword, clause.span) {
                     self.duplicate_clause(keyword, clause.span, first, "rule");
                     continue;
@@ -103,9 +137,18 @@ impl Ctx<'_> {
             }
         }
         for required in ["when", "then"] {
-            if !seen.contains_key(required) && !rule.clauses.iter().any(|c| matches!(c.kind, ClauseKind::Error)) {
+            if !seen.contains_key(required)
+                && !rule
+                    .clauses
+                    .iter()
+                    .any(|c| matches!(c.kind, ClauseKind::Error))
+            {
                 let d = self
-                    .diag(Code::MissingClause, rule.name.span, format!("rule `{}` has no `{required}` clause", rule.name.name))
+                    .diag(
+                        Code::MissingClause,
+                        rule.name.span,
+                        format!("rule `{}` has no `{required}` clause", rule.name.name),
+                    )
                     .label(format!("needs `{required}`"))
                     .note("every rule needs `when CONDITION` and `then OUTCOME`");
                 self.report(d);
@@ -114,17 +157,32 @@ impl Ctx<'_> {
         self.rule_dates(j, rule, dates, block);
         if !has_cite {
             let mut d = self
-                .diag(Code::MissingCite, rule.name.span, format!("rule `{}` cites no source", rule.name.name))
+                .diag(
+                    Code::MissingCite,
+                    rule.name.span,
+                    format!("rule `{}` cites no source", rule.name.name),
+                )
                 .label("no `cite`")
                 .help("add `cite \"...\"` naming the regulation it implements");
             if let Some(at) = last_clause {
                 let indent = self.indent_of(at);
-                d = d.fix("add a `cite` clause", Span { start: at.end, end: at.end }, format!("\n{indent}cite \"\""));
+                d = d.fix(
+                    "add a `cite` clause",
+                    Span {
+                        start: at.end,
+                        end: at.end,
+                    },
+                    format!("\n{indent}cite \"\""),
+                );
             }
             self.report(d);
         }
         if dates.sunset.is_none() && block.sunset.is_none() {
-            let until = Date { year: self.today.year.saturating_add(5), month: self.today.month, day: self.today.day.min(28) };
+            let until = Date {
+                year: self.today.year.saturating_add(5),
+                month: self.today.month,
+                day: self.today.day.min(28),
+            };
             let mut d = self
                 .diag(Code::MissingSunset, rule.name.span, format!("rule `{}` has no sunset", rule.name.name))
                 .label("in force indefinitely")
@@ -132,7 +190,14 @@ impl Ctx<'_> {
                 .help(format!("add `sunset {until}` (five years from today) or the date the rule is due for review"));
             if let Some(at) = last_clause {
                 let indent = self.indent_of(at);
-                d = d.fix("add a `sunset` clause", Span { start: at.end, end: at.end }, format!("\n{indent}sunset {until}"));
+                d = d.fix(
+                    "add a `sunset` clause",
+                    Span {
+                        start: at.end,
+                        end: at.end,
+                    },
+                    format!("\n{indent}sunset {until}"),
+                );
             }
             self.report(d);
         }
@@ -141,23 +206,38 @@ impl Ctx<'_> {
     fn indent_of(&self, span: Span) -> String {
         let before = self.text.get(..span.start as usize).unwrap_or("");
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        before[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect()
+        before[line_start..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect()
     }
 
     /// Duplicate rule names in the jurisdiction, and the overrides.
-    fn rule_identity(&mut self, j: &JurisdictionDecl, rule: &RuleDecl, occurrence: usize) {
-        let rules = self.env.jurisdictions.get(&j.name.name).cloned().unwrap_or_default();
-        let same: Vec<&crate::db::RuleSig> = rules.iter().filter(|r| r.name == rule.name.name).collect();
-        let mine = same.iter().position(|r| r.module == self.module).map(|p| p + occurrence);
+    fn rule_identity(
+        &mut self,
+        j: &JurisdictionDecl,
+        rule: &RuleDecl,
+        occurrence: usize,
+        index: &JurisdictionIndex,
+    ) {
+        let same = index
+            .by_name
+            .get(rule.name.name.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let mine = same
+            .iter()
+            .position(|m| *m == self.module)
+            .map(|p| p + occurrence);
         if mine.is_some_and(|p| p > 0) {
-            let first = same[0].module.clone();
+            let first = same[0].clone();
             let d = self
                 .diag(Code::DuplicateName, rule.name.span, format!("rule `{}::{}` is defined twice", j.name.name, rule.name.name))
                 .label("defined again here")
                 .note(format!("module `{first}` defines it first; rules of one jurisdiction share one namespace across modules"));
             self.report(d);
         }
-        let names: BTreeSet<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+        let names = &index.names;
         for o in &rule.overrides {
             if names.contains(o.name.as_str()) {
                 continue;
@@ -177,7 +257,7 @@ impl Ctx<'_> {
                     let mut d = self
                         .diag(Code::UnknownRule, o.span, format!("no rule `{}` in jurisdiction `{}`", o.name, j.name.name))
                         .label("not a rule of this jurisdiction");
-                    if let Some(help) = self.suggest(&o.name, names.iter().copied()) {
+                    if let Some(help) = self.suggest(&o.name, names.iter().map(String::as_str)) {
                         d = d.help(help);
                     }
                     d
@@ -185,9 +265,16 @@ impl Ctx<'_> {
             };
             self.report(d);
         }
-        if let Some(cycle) = override_cycle(&rules, &rule.name.name) {
+        if let Some(cycle) = (!rule.overrides.is_empty())
+            .then(|| override_cycle(&index.edges, &rule.name.name))
+            .flatten()
+        {
             let d = self
-                .diag(Code::OverrideCycle, rule.name.span, format!("rule `{}` overrides itself", rule.name.name))
+                .diag(
+                    Code::OverrideCycle,
+                    rule.name.span,
+                    format!("rule `{}` overrides itself", rule.name.name),
+                )
                 .label("through a cycle of `overrides`")
                 .note(format!("cycle: {}", cycle.join(" → ")))
                 .help("remove one `overrides` of the cycle");
@@ -195,20 +282,37 @@ impl Ctx<'_> {
         }
     }
 
-    fn rule_dates(&mut self, j: &JurisdictionDecl, rule: &RuleDecl, own: BlockDates, block: BlockDates) {
+    fn rule_dates(
+        &mut self,
+        j: &JurisdictionDecl,
+        rule: &RuleDecl,
+        own: BlockDates,
+        block: BlockDates,
+    ) {
         if let (Some((from, _)), Some((to, span))) = (own.effective, own.sunset)
             && to <= from
         {
             self.sunset_not_after(to, from, span);
             return;
         }
-        if let (Some((rule_from, span)), Some((block_from, block_span))) = (own.effective, block.effective)
+        if let (Some((rule_from, span)), Some((block_from, block_span))) =
+            (own.effective, block.effective)
             && rule_from < block_from
         {
             let d = self
-                .diag(Code::OutsideJurisdictionDates, span, format!("rule takes effect {rule_from}, before its jurisdiction ({block_from})"))
+                .diag(
+                    Code::OutsideJurisdictionDates,
+                    span,
+                    format!(
+                        "rule takes effect {rule_from}, before its jurisdiction ({block_from})"
+                    ),
+                )
                 .label("earlier than the jurisdiction block")
-                .with_secondary(self.path, block_span, format!("`{}` takes effect here", j.name.name))
+                .with_secondary(
+                    self.path,
+                    block_span,
+                    format!("`{}` takes effect here", j.name.name),
+                )
                 .note("a rule inherits its jurisdiction's dates and may only narrow them");
             self.report(d);
         }
@@ -216,9 +320,17 @@ impl Ctx<'_> {
             && rule_to > block_to
         {
             let d = self
-                .diag(Code::OutsideJurisdictionDates, span, format!("rule sunsets {rule_to}, after its jurisdiction ({block_to})"))
+                .diag(
+                    Code::OutsideJurisdictionDates,
+                    span,
+                    format!("rule sunsets {rule_to}, after its jurisdiction ({block_to})"),
+                )
                 .label("later than the jurisdiction block")
-                .with_secondary(self.path, block_span, format!("`{}` sunsets here", j.name.name))
+                .with_secondary(
+                    self.path,
+                    block_span,
+                    format!("`{}` sunsets here", j.name.name),
+                )
                 .note("a rule inherits its jurisdiction's dates and may only narrow them");
             self.report(d);
         }
@@ -233,18 +345,29 @@ impl Ctx<'_> {
             && to <= self.today
         {
             let mut d = self
-                .diag(Code::ExpiredRule, rule.name.span, format!("rule `{}` expired on {to}", rule.name.name))
+                .diag(
+                    Code::ExpiredRule,
+                    rule.name.span,
+                    format!("rule `{}` expired on {to}", rule.name.name),
+                )
                 .label("no longer in force")
                 .note(format!("today is {}", self.today));
             if inherited {
-                d = d.note(format!("the sunset comes from jurisdiction block `{}`", j.name.name));
+                d = d.note(format!(
+                    "the sunset comes from jurisdiction block `{}`",
+                    j.name.name
+                ));
             }
             self.report(d);
         } else if let Some(from) = from
             && from > self.today
         {
             let d = self
-                .diag(Code::NotYetEffective, rule.name.span, format!("rule `{}` takes effect on {from}", rule.name.name))
+                .diag(
+                    Code::NotYetEffective,
+                    rule.name.span,
+                    format!("rule `{}` takes effect on {from}", rule.name.name),
+                )
                 .label("not yet in force")
                 .note(format!("today is {}", self.today));
             self.report(d);
@@ -263,7 +386,11 @@ impl Ctx<'_> {
     /// Checks `reasons` names: enum variants (`std.ear.reasons`).
     pub(super) fn reasons(&mut self, reasons: &[Ident]) {
         for r in reasons {
-            self.expect_binding(r, "reason for control", |e| matches!(e, Export::Variant { enum_name, .. } if enum_name != "Country"));
+            self.expect_binding(
+                r,
+                "reason for control",
+                |e| matches!(e, Export::Variant { enum_name, .. } if enum_name != "Country"),
+            );
         }
     }
 
@@ -271,17 +398,36 @@ impl Ctx<'_> {
         match self.scope.get(&name.name) {
             Some(Binding::Decl { export, .. }) if ok(export) => {}
             Some(Binding::Decl { .. }) => {
-                let d = self.diag(Code::WrongKind, name.span, format!("`{}` is not a {what}", name.name)).label(format!("expected a {what}"));
+                let d = self
+                    .diag(
+                        Code::WrongKind,
+                        name.span,
+                        format!("`{}` is not a {what}", name.name),
+                    )
+                    .label(format!("expected a {what}"));
                 self.report(d);
             }
             Some(Binding::Ambiguous(_)) => {
-                let d = self.diag(Code::AmbiguousName, name.span, format!("`{}` is ambiguous", name.name)).label("imported by more than one `*`");
+                let d = self
+                    .diag(
+                        Code::AmbiguousName,
+                        name.span,
+                        format!("`{}` is ambiguous", name.name),
+                    )
+                    .label("imported by more than one `*`");
                 self.report(d);
             }
             None => {
                 let candidates = self.scope.names_where(ok);
-                let mut d = self.diag(Code::UnknownName, name.span, format!("unknown {what} `{}`", name.name)).label("not defined");
-                if let Some(help) = self.suggest(&name.name, candidates.iter().map(String::as_str)) {
+                let mut d = self
+                    .diag(
+                        Code::UnknownName,
+                        name.span,
+                        format!("unknown {what} `{}`", name.name),
+                    )
+                    .label("not defined");
+                if let Some(help) = self.suggest(&name.name, candidates.iter().map(String::as_str))
+                {
                     d = d.help(help);
                 } else if what == "authorization" {
                     d = d.help("license exceptions come from `use std.ear.exceptions.*`");
@@ -299,31 +445,67 @@ impl Ctx<'_> {
             return;
         }
         let mut d = self
-            .diag(Code::UnknownReview, name.span, format!("unknown review policy `{}`", name.name))
+            .diag(
+                Code::UnknownReview,
+                name.span,
+                format!("unknown review policy `{}`", name.name),
+            )
             .label("not a review policy")
             .note(format!("review policies: {}", REVIEW_POLICIES.join(", ")));
         if let Some(help) = self.suggest(&name.name, REVIEW_POLICIES.iter().copied()) {
-            if let Some(r) = help.strip_prefix("did you mean `").and_then(|h| h.split('`').next()) {
+            if let Some(r) = help
+                .strip_prefix("did you mean `")
+                .and_then(|h| h.split('`').next())
+            {
                 d = d.fix(format!("replace with `{r}`"), name.span, r.to_string());
             }
             d = d.help(help);
         }
         self.report(d);
     }
+}
 
+/// A jurisdiction's rules from every module, indexed once per block.
+struct JurisdictionIndex {
+    /// Rule name → the modules defining it, in order.
+    by_name: BTreeMap<String, Vec<String>>,
+    /// Every rule name.
+    names: BTreeSet<String>,
+    /// Rule name → the rules it overrides.
+    edges: BTreeMap<String, Vec<String>>,
+}
+
+impl JurisdictionIndex {
+    fn new(rules: &[crate::db::RuleSig]) -> Self {
+        let mut index = JurisdictionIndex {
+            by_name: BTreeMap::new(),
+            names: BTreeSet::new(),
+            edges: BTreeMap::new(),
+        };
+        for r in rules {
+            index
+                .by_name
+                .entry(r.name.clone())
+                .or_default()
+                .push(r.module.clone());
+            index.names.insert(r.name.clone());
+            index
+                .edges
+                .entry(r.name.clone())
+                .or_default()
+                .extend(r.overrides.iter().cloned());
+        }
+        index
+    }
 }
 
 /// A cycle of `overrides` through `start`, if there is one.
-fn override_cycle(rules: &[crate::db::RuleSig], start: &str) -> Option<Vec<String>> {
-    let edges: BTreeMap<&str, Vec<&str>> = rules
-        .iter()
-        .map(|r| (r.name.as_str(), r.overrides.iter().map(String::as_str).collect()))
-        .collect();
+fn override_cycle(edges: &BTreeMap<String, Vec<String>>, start: &str) -> Option<Vec<String>> {
     let mut parent: BTreeMap<&str, &str> = BTreeMap::new();
     let mut stack = vec![start];
     while let Some(at) = stack.pop() {
-        for next in edges.get(at).into_iter().flatten() {
-            if *next == start {
+        for next in edges.get(at).into_iter().flatten().map(String::as_str) {
+            if next == start {
                 let mut chain = vec![start.to_string(), at.to_string()];
                 let mut cur = at;
                 while let Some(p) = parent.get(cur) {
@@ -333,7 +515,7 @@ fn override_cycle(rules: &[crate::db::RuleSig], start: &str) -> Option<Vec<Strin
                 chain.reverse();
                 return Some(chain);
             }
-            if !parent.contains_key(next) && *next != start {
+            if !parent.contains_key(next) && next != start {
                 parent.insert(next, at);
                 stack.push(next);
             }

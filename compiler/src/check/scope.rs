@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::summary::Export;
 use super::Ctx;
-use crate::db::{file_summary, module_file, module_index, LoadProblem};
+use super::summary::Export;
+use crate::db::{LoadProblem, file_summary, module_file, module_index};
 use crate::diagnostics::Code;
 use crate::syntax::ast::{Item, Module, Use, UseKind};
 
@@ -63,8 +63,13 @@ impl Ctx<'_> {
         self.check_header(module);
         let own = file_summary(self.db, self.file);
         for (name, export) in &own.exports {
-            let binding = Binding::Decl { module: self.module.clone(), export: export.clone() };
-            self.scope.names.insert(name.clone(), (binding, Source::Local));
+            let binding = Binding::Decl {
+                module: self.module.clone(),
+                export: export.clone(),
+            };
+            self.scope
+                .names
+                .insert(name.clone(), (binding, Source::Local));
         }
         for item in &module.items {
             if let Item::Use(u) = item {
@@ -75,11 +80,18 @@ impl Ctx<'_> {
 
     fn check_header(&mut self, module: &Module) {
         let Some(header) = &module.header else { return };
-        let files = module_index(self.db, self.ws).get(&self.module).cloned().unwrap_or_default();
+        let files = module_index(self.db, self.ws)
+            .get(&self.module)
+            .cloned()
+            .unwrap_or_default();
         if files.len() > 1 && files[0] != self.file {
             let first = files[0].path(self.db).clone();
             let d = self
-                .diag(Code::DuplicateModule, header.span, format!("module `{}` is declared twice", self.module))
+                .diag(
+                    Code::DuplicateModule,
+                    header.span,
+                    format!("module `{}` is declared twice", self.module),
+                )
                 .label("declared again here")
                 .note(format!("`{first}` declares it first"))
                 .help("give each file its own module name");
@@ -91,9 +103,15 @@ impl Ctx<'_> {
         let target = u.path.dotted();
         if matches!(u.kind, UseKind::Bare) {
             let d = self
-                .diag(Code::BareImport, u.span, format!("`use {target}` imports nothing"))
+                .diag(
+                    Code::BareImport,
+                    u.span,
+                    format!("`use {target}` imports nothing"),
+                )
                 .label("names no items")
-                .help(format!("import names with `use {target}.{{Name}}` or all of them with `use {target}.*`"))
+                .help(format!(
+                    "import names with `use {target}.{{Name}}` or all of them with `use {target}.*`"
+                ))
                 .fix("import every name", u.span, format!("use {target}.*"));
             self.report(d);
             return;
@@ -104,7 +122,11 @@ impl Ctx<'_> {
         };
         if let Some(cycle) = self.import_cycle(&target) {
             let d = self
-                .diag(Code::ImportCycle, u.path.span, format!("import cycle through `{target}`"))
+                .diag(
+                    Code::ImportCycle,
+                    u.path.span,
+                    format!("import cycle through `{target}`"),
+                )
                 .label("this import leads back here")
                 .note(format!("cycle: {}", cycle.join(" → ")))
                 .help("move what both modules need into a third module");
@@ -116,9 +138,14 @@ impl Ctx<'_> {
                 for name in names {
                     match exports.get(&name.name) {
                         Some(export) => {
-                            let binding = Binding::Decl { module: target.clone(), export: export.clone() };
+                            let binding = Binding::Decl {
+                                module: target.clone(),
+                                export: export.clone(),
+                            };
                             match self.scope.names.get(&name.name) {
-                                Some((existing, Source::Local | Source::Explicit)) if *existing != binding => {
+                                Some((existing, Source::Local | Source::Explicit))
+                                    if *existing != binding =>
+                                {
                                     let d = self
                                         .diag(Code::DuplicateName, name.span, format!("`{}` is defined twice", name.name))
                                         .label("imported here")
@@ -127,15 +154,23 @@ impl Ctx<'_> {
                                     self.report(d);
                                 }
                                 _ => {
-                                    self.scope.names.insert(name.name.clone(), (binding, Source::Explicit));
+                                    self.scope
+                                        .names
+                                        .insert(name.name.clone(), (binding, Source::Explicit));
                                 }
                             }
                         }
                         None => {
                             let mut d = self
-                                .diag(Code::NotExported, name.span, format!("module `{target}` has no `{}`", name.name))
+                                .diag(
+                                    Code::NotExported,
+                                    name.span,
+                                    format!("module `{target}` has no `{}`", name.name),
+                                )
                                 .label("not declared there");
-                            if let Some(help) = self.suggest(&name.name, exports.keys().map(String::as_str)) {
+                            if let Some(help) =
+                                self.suggest(&name.name, exports.keys().map(String::as_str))
+                            {
                                 d = d.help(help);
                             }
                             self.report(d);
@@ -145,10 +180,15 @@ impl Ctx<'_> {
             }
             UseKind::Glob => {
                 for (name, export) in exports {
-                    let binding = Binding::Decl { module: target.clone(), export: export.clone() };
+                    let binding = Binding::Decl {
+                        module: target.clone(),
+                        export: export.clone(),
+                    };
                     match self.scope.names.get_mut(name) {
                         None => {
-                            self.scope.names.insert(name.clone(), (binding, Source::Glob));
+                            self.scope
+                                .names
+                                .insert(name.clone(), (binding, Source::Glob));
                         }
                         Some((existing, Source::Glob)) if *existing != binding => {
                             let mut modules = match existing {
@@ -170,17 +210,31 @@ impl Ctx<'_> {
         let problem = self.ws.load_problems(self.db).get(target).cloned();
         let d = match problem {
             Some(LoadProblem::OutsideRoot(file)) => self
-                .diag(Code::ModuleOutsideRoot, u.path.span, format!("module `{target}` lies outside the project root"))
+                .diag(
+                    Code::ModuleOutsideRoot,
+                    u.path.span,
+                    format!("module `{target}` lies outside the project root"),
+                )
                 .label("resolves outside the root")
                 .note(format!("its file resolves to `{file}`"))
                 .help("modules must live under the project root; move the file inside it"),
             Some(LoadProblem::HeaderMismatch { file, declared }) => self
-                .diag(Code::UnknownModule, u.path.span, format!("unknown module `{target}`"))
+                .diag(
+                    Code::UnknownModule,
+                    u.path.span,
+                    format!("unknown module `{target}`"),
+                )
                 .label("no module of this name")
                 .note(format!("`{file}` declares `policy {declared}` instead"))
-                .help(format!("import `{declared}`, or change the file's header to `policy {target}`")),
+                .help(format!(
+                    "import `{declared}`, or change the file's header to `policy {target}`"
+                )),
             Some(LoadProblem::Unreadable(file)) => self
-                .diag(Code::UnknownModule, u.path.span, format!("unknown module `{target}`"))
+                .diag(
+                    Code::UnknownModule,
+                    u.path.span,
+                    format!("unknown module `{target}`"),
+                )
                 .label("could not be read")
                 .note(format!("`{file}` exists but cannot be read")),
             None => {
@@ -209,7 +263,9 @@ impl Ctx<'_> {
         let mut stack = vec![start.to_string()];
         parent.insert(start.to_string(), self.module.clone());
         while let Some(current) = stack.pop() {
-            let Some(file) = module_file(self.db, self.ws, &current) else { continue };
+            let Some(file) = module_file(self.db, self.ws, &current) else {
+                continue;
+            };
             for next in &file_summary(self.db, file).imports {
                 if *next == self.module {
                     let mut chain = vec![next.clone(), current.clone()];

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::db::{parse_file, Db, SourceFile};
+use crate::db::{Db, SourceFile, parse_file};
 use crate::syntax::ast::{Item, JurisdictionMember, UseKind};
 
 /// What a module's top-level name stands for.
@@ -73,19 +73,31 @@ pub fn file_summary(db: &dyn Db, file: SourceFile) -> FileSummary {
             Item::Enum(e) => {
                 s.exports.entry(e.name.name.clone()).or_insert(Export::Enum);
                 for v in &e.variants {
-                    s.exports.entry(v.name.name.clone()).or_insert_with(|| Export::Variant {
-                        enum_name: e.name.name.clone(),
-                        label: v.label.as_ref().map(|l| l.text.clone()),
-                    });
+                    s.exports
+                        .entry(v.name.name.clone())
+                        .or_insert_with(|| Export::Variant {
+                            enum_name: e.name.name.clone(),
+                            label: v.label.as_ref().map(|l| l.text.clone()),
+                        });
                 }
             }
             Item::Group(g) => {
-                s.exports.entry(g.name.name.clone()).or_insert(Export::Group { ty: g.ty.name.clone() });
+                s.exports
+                    .entry(g.name.name.clone())
+                    .or_insert(Export::Group {
+                        ty: g.ty.name.clone(),
+                    });
             }
             Item::Authorization(a) => {
-                s.exports.entry(a.name.name.clone()).or_insert(Export::Authorization);
+                s.exports
+                    .entry(a.name.name.clone())
+                    .or_insert(Export::Authorization);
             }
-            Item::Input(i) => s.fields.extend(i.fields.iter().map(|f| (f.name.name.clone(), f.ty.name.clone()))),
+            Item::Input(i) => s.fields.extend(
+                i.fields
+                    .iter()
+                    .map(|f| (f.name.name.clone(), f.ty.name.clone())),
+            ),
             Item::Tiers(t) => {
                 if s.tiers.is_none() {
                     s.tiers = Some(t.tiers.iter().map(|t| t.name.clone()).collect());

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::expr::{Kind, Place};
 use super::Ctx;
+use super::expr::{Kind, Place};
 use crate::diagnostics::Code;
 use crate::syntax::ast::{Expect, ExpectOption, Expr, Ident, Span, TestDecl, TestMember};
 
@@ -20,7 +20,11 @@ impl Ctx<'_> {
             };
             if let Some(first) = seen.insert(keyword, span) {
                 let d = self
-                    .diag(Code::DuplicateClause, span, format!("`{keyword}` given twice in one test"))
+                    .diag(
+                        Code::DuplicateClause,
+                        span,
+                        format!("`{keyword}` given twice in one test"),
+                    )
                     .label("given again here")
                     .with_secondary(self.path, first, "first given here");
                 self.report(d);
@@ -36,9 +40,14 @@ impl Ctx<'_> {
                 TestMember::Error(_) => {}
             }
         }
-        if !seen.contains_key("at") && !t.members.iter().any(|m| matches!(m, TestMember::Error(_))) {
+        if !seen.contains_key("at") && !t.members.iter().any(|m| matches!(m, TestMember::Error(_)))
+        {
             let d = self
-                .diag(Code::TestWithoutDate, t.name.span, format!("test \"{}\" has no date", t.name.text))
+                .diag(
+                    Code::TestWithoutDate,
+                    t.name.span,
+                    format!("test \"{}\" has no date", t.name.text),
+                )
                 .label("needs `at DATE`")
                 .note("rules and group memberships depend on the date, so every test names one");
             self.report(d);
@@ -50,7 +59,11 @@ impl Ctx<'_> {
         for (name, value) in fields {
             if let Some(first) = seen.insert(&name.name, name.span) {
                 let d = self
-                    .diag(Code::DuplicateClause, name.span, format!("field `{}` given twice", name.name))
+                    .diag(
+                        Code::DuplicateClause,
+                        name.span,
+                        format!("field `{}` given twice", name.name),
+                    )
                     .label("given again here")
                     .with_secondary(self.path, first, "first given here");
                 self.report(d);
@@ -59,7 +72,11 @@ impl Ctx<'_> {
             let Some((module, ty)) = self.env.fields.get(&name.name).cloned() else {
                 let fields: Vec<String> = self.env.fields.keys().cloned().collect();
                 let mut d = self
-                    .diag(Code::UnknownField, name.span, format!("unknown input field `{}`", name.name))
+                    .diag(
+                        Code::UnknownField,
+                        name.span,
+                        format!("unknown input field `{}`", name.name),
+                    )
                     .label("not declared in any `input` block");
                 if let Some(help) = self.suggest(&name.name, fields.iter().map(String::as_str)) {
                     d = d.help(help);
@@ -73,24 +90,45 @@ impl Ctx<'_> {
             match self.expr(value, Some(&ty), Place::default()) {
                 Kind::Value(found) if !found.compatible(&ty) => {
                     let d = self
-                        .diag(Code::TypeMismatch, value.span, format!("field `{}` is a `{ty}`, found a `{found}`", name.name))
+                        .diag(
+                            Code::TypeMismatch,
+                            value.span,
+                            format!("field `{}` is a `{ty}`, found a `{found}`", name.name),
+                        )
                         .label(format!("a `{found}`"));
                     self.report(d);
                 }
                 Kind::Value(_) | Kind::Error => {}
                 other => {
                     let d = self
-                        .diag(Code::TypeMismatch, value.span, format!("field `{}` takes one `{ty}` value, found {}", name.name, describe(&other)))
+                        .diag(
+                            Code::TypeMismatch,
+                            value.span,
+                            format!(
+                                "field `{}` takes one `{ty}` value, found {}",
+                                name.name,
+                                describe(&other)
+                            ),
+                        )
                         .label("not a single value");
                     self.report(d);
                 }
             }
         }
-        let missing: Vec<String> =
-            self.env.fields.keys().filter(|f| !seen.contains_key(f.as_str())).map(|f| format!("`{f}`")).collect();
+        let missing: Vec<String> = self
+            .env
+            .fields
+            .keys()
+            .filter(|f| !seen.contains_key(f.as_str()))
+            .map(|f| format!("`{f}`"))
+            .collect();
         if !missing.is_empty() {
             let d = self
-                .diag(Code::MissingField, span, format!("the transaction leaves out {}", missing.join(", ")))
+                .diag(
+                    Code::MissingField,
+                    span,
+                    format!("the transaction leaves out {}", missing.join(", ")),
+                )
                 .label("incomplete transaction")
                 .note("a transaction gives a value for every input field");
             self.report(d);
@@ -101,9 +139,14 @@ impl Ctx<'_> {
         if !self.env.jurisdictions.contains_key(&e.jurisdiction.name) {
             let names: Vec<String> = self.env.jurisdictions.keys().cloned().collect();
             let mut d = self
-                .diag(Code::UnknownJurisdiction, e.jurisdiction.span, format!("unknown jurisdiction `{}`", e.jurisdiction.name))
+                .diag(
+                    Code::UnknownJurisdiction,
+                    e.jurisdiction.span,
+                    format!("unknown jurisdiction `{}`", e.jurisdiction.name),
+                )
                 .label("no jurisdiction block of this name");
-            if let Some(help) = self.suggest(&e.jurisdiction.name, names.iter().map(String::as_str)) {
+            if let Some(help) = self.suggest(&e.jurisdiction.name, names.iter().map(String::as_str))
+            {
                 d = d.help(help);
             }
             self.report(d);
@@ -118,7 +161,11 @@ impl Ctx<'_> {
             };
             if let Some(first) = seen.insert(keyword, span) {
                 let d = self
-                    .diag(Code::DuplicateClause, span, format!("`{keyword}` given twice in one expectation"))
+                    .diag(
+                        Code::DuplicateClause,
+                        span,
+                        format!("`{keyword}` given twice in one expectation"),
+                    )
                     .label("given again here")
                     .with_secondary(self.path, first, "first given here");
                 self.report(d);

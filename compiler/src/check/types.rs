@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::summary::Export;
 use super::Ctx;
+use super::summary::Export;
 use crate::db::{file_summary, module_file};
 use crate::diagnostics::Code;
 use crate::syntax::ast::Ident;
@@ -94,12 +94,19 @@ impl Ctx<'_> {
             return ty;
         }
         match self.scope.get(&name.name) {
-            Some(super::scope::Binding::Decl { module, export: Export::Enum }) => {
+            Some(super::scope::Binding::Decl {
+                module,
+                export: Export::Enum,
+            }) => {
                 return Ty::of_variant(&module.clone(), &name.name);
             }
             Some(super::scope::Binding::Decl { .. }) => {
                 let d = self
-                    .diag(Code::WrongKind, name.span, format!("`{}` is not a type", name.name))
+                    .diag(
+                        Code::WrongKind,
+                        name.span,
+                        format!("`{}` is not a type", name.name),
+                    )
                     .label("expected a type")
                     .note(format!("types are {} and enums", BUILTIN_TYPES.join(", ")));
                 self.report(d);
@@ -108,8 +115,18 @@ impl Ctx<'_> {
             _ => {}
         }
         let enums: Vec<String> = self.scope.names_where(|e| matches!(e, Export::Enum));
-        let candidates: Vec<&str> = BUILTIN_TYPES.iter().copied().chain(enums.iter().map(String::as_str)).collect();
-        let mut d = self.diag(Code::UnknownType, name.span, format!("unknown type `{}`", name.name)).label("not a type");
+        let candidates: Vec<&str> = BUILTIN_TYPES
+            .iter()
+            .copied()
+            .chain(enums.iter().map(String::as_str))
+            .collect();
+        let mut d = self
+            .diag(
+                Code::UnknownType,
+                name.span,
+                format!("unknown type `{}`", name.name),
+            )
+            .label("not a type");
         if let Some(help) = self.suggest(&name.name, candidates) {
             d = d.help(help);
         }
@@ -123,7 +140,9 @@ impl Ctx<'_> {
         if let Some(ty) = Ty::builtin(name) {
             return ty;
         }
-        let Some(file) = module_file(self.db, self.ws, module) else { return Ty::Unknown };
+        let Some(file) = module_file(self.db, self.ws, module) else {
+            return Ty::Unknown;
+        };
         let summary = file_summary(self.db, file);
         if let Some(Export::Enum) = summary.exports.get(name) {
             return Ty::of_variant(module, name);
@@ -145,12 +164,17 @@ impl Ctx<'_> {
             Ty::Enum(m, n) => (m.as_str(), n.as_str()),
             _ => return Vec::new(),
         };
-        let Some(file) = module_file(self.db, self.ws, module) else { return Vec::new() };
+        let Some(file) = module_file(self.db, self.ws, module) else {
+            return Vec::new();
+        };
         file_summary(self.db, file)
             .exports
             .iter()
             .filter_map(|(name, e)| match e {
-                Export::Variant { enum_name: en, label } if en == enum_name => Some((name.clone(), label.clone())),
+                Export::Variant {
+                    enum_name: en,
+                    label,
+                } if en == enum_name => Some((name.clone(), label.clone())),
                 _ => None,
             })
             .collect()

@@ -114,7 +114,11 @@ impl Code {
 
     /// Errors start with `E`, warnings with `W`.
     pub fn severity(self) -> Severity {
-        if self.as_str().starts_with('W') { Severity::Warning } else { Severity::Error }
+        if self.as_str().starts_with('W') {
+            Severity::Warning
+        } else {
+            Severity::Error
+        }
     }
 
     /// The lint name of a warning.
@@ -125,7 +129,10 @@ impl Code {
     /// Looks a code up by its text (`E0101`) or, for lints, by name.
     pub fn lookup(text: &str) -> Option<Code> {
         let upper = text.to_ascii_uppercase();
-        Code::VARIANTS.iter().copied().find(|c| c.as_str() == upper || c.lint() == Some(text))
+        Code::VARIANTS
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == upper || c.lint() == Some(text))
     }
 }
 
@@ -146,9 +153,22 @@ mod tests {
             assert_eq!(Code::VARIANTS[i].info().code, info.code);
             assert!(seen.insert(info.code), "{} twice", info.code);
             assert_eq!(info.code.len(), 5);
-            assert_eq!(info.code.starts_with('W'), info.lint.is_some(), "{}", info.code);
-            assert!(info.page.starts_with(&format!("# {}", info.code)), "page of {} has no title", info.code);
-            assert!(info.page.contains("```edict"), "page of {} has no example", info.code);
+            assert_eq!(
+                info.code.starts_with('W'),
+                info.lint.is_some(),
+                "{}",
+                info.code
+            );
+            assert!(
+                info.page.starts_with(&format!("# {}", info.code)),
+                "page of {} has no title",
+                info.code
+            );
+            assert!(
+                info.page.contains("```edict"),
+                "page of {} has no example",
+                info.code
+            );
         }
     }
 }

@@ -25,23 +25,41 @@ pub fn render_text(
     sources: &BTreeMap<String, String>,
     color: bool,
 ) -> std::io::Result<()> {
-    let config = Config::default().with_index_type(IndexType::Byte).with_color(color);
+    let config = Config::default()
+        .with_index_type(IndexType::Byte)
+        .with_color(color);
     for d in diagnostics {
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
         };
+        // Spans are clamped to the text and to character boundaries, so that
+        // no span can make the renderer slice inside a character.
         let clamp = |file: &str, span: crate::syntax::ast::Span| {
-            let len = sources.get(file).map_or(0, |t| t.len());
-            let start = (span.start as usize).min(len);
-            (file.to_string(), start..(span.end as usize).clamp(start, len))
+            let text = sources.get(file).map_or("", String::as_str);
+            let boundary = |mut i: usize| {
+                i = i.min(text.len());
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let start = boundary(span.start as usize);
+            (
+                file.to_string(),
+                start..boundary(span.end as usize).max(start),
+            )
         };
         let primary = clamp(&d.primary.file, d.primary.span);
         let mut report = Report::build(kind, primary.clone())
             .with_config(config)
             .with_code(d.code.as_str())
             .with_message(&d.message)
-            .with_label(ALabel::new(primary).with_message(&d.primary.message).with_order(0));
+            .with_label(
+                ALabel::new(primary)
+                    .with_message(&d.primary.message)
+                    .with_order(0),
+            );
         for (i, l) in d.secondary.iter().enumerate() {
             let mut label = ALabel::new(clamp(&l.file, l.span)).with_order(i as i32 + 1);
             if !l.message.is_empty() {
@@ -96,7 +114,12 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &BTreeMap<String, String
     let position = |file: &str, span: crate::syntax::ast::Span| {
         let text = sources.get(file).map_or("", |t| t.as_str());
         let (line, column) = line_col(text, span.start);
-        JsonPosition { start: span.start, end: span.end, line, column }
+        JsonPosition {
+            start: span.start,
+            end: span.end,
+            line,
+            column,
+        }
     };
     let items: Vec<JsonDiagnostic> = diagnostics
         .iter()
@@ -111,7 +134,11 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &BTreeMap<String, String
             related: d
                 .secondary
                 .iter()
-                .map(|l| JsonLabel { file: &l.file, span: position(&l.file, l.span), message: &l.message })
+                .map(|l| JsonLabel {
+                    file: &l.file,
+                    span: position(&l.file, l.span),
+                    message: &l.message,
+                })
                 .collect(),
             notes: &d.notes,
             help: d.help.as_deref(),

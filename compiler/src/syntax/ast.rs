@@ -21,12 +21,18 @@ pub struct Span {
 impl Span {
     /// A span from byte offsets (files are limited to 4 GiB).
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start: start as u32, end: end as u32 }
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// The byte range, for slicing text.
@@ -75,7 +81,10 @@ impl Path {
     /// A one-segment path.
     pub fn single(segment: Ident) -> Path {
         let span = segment.span;
-        Path { segments: vec![segment], span }
+        Path {
+            segments: vec![segment],
+            span,
+        }
     }
 
     /// The path with one more segment.
@@ -555,7 +564,10 @@ pub enum ExprKind {
 impl Expr {
     /// A new expression node.
     pub fn new(kind: ExprKind, l: usize, r: usize) -> Expr {
-        Expr { kind, span: Span::new(l, r) }
+        Expr {
+            kind,
+            span: Span::new(l, r),
+        }
     }
 
     /// `self or rhs`, flattening.
@@ -564,9 +576,21 @@ impl Expr {
         match self.kind {
             ExprKind::Or(mut items) => {
                 items.push(rhs);
-                Expr { kind: ExprKind::Or(items), span }
+                Expr {
+                    kind: ExprKind::Or(items),
+                    span,
+                }
             }
-            kind => Expr { kind: ExprKind::Or(vec![Expr { kind, span: self.span }, rhs]), span },
+            kind => Expr {
+                kind: ExprKind::Or(vec![
+                    Expr {
+                        kind,
+                        span: self.span,
+                    },
+                    rhs,
+                ]),
+                span,
+            },
         }
     }
 
@@ -576,9 +600,21 @@ impl Expr {
         match self.kind {
             ExprKind::And(mut items) => {
                 items.push(rhs);
-                Expr { kind: ExprKind::And(items), span }
+                Expr {
+                    kind: ExprKind::And(items),
+                    span,
+                }
             }
-            kind => Expr { kind: ExprKind::And(vec![Expr { kind, span: self.span }, rhs]), span },
+            kind => Expr {
+                kind: ExprKind::And(vec![
+                    Expr {
+                        kind,
+                        span: self.span,
+                    },
+                    rhs,
+                ]),
+                span,
+            },
         }
     }
 
@@ -587,12 +623,23 @@ impl Expr {
         let span = self.span.to(rhs.span);
         let same_level = |o: SetOp| (o == SetOp::Intersect) == (op == SetOp::Intersect);
         match self.kind {
-            ExprKind::SetOps { first, mut rest } if rest.first().is_some_and(|(o, _)| same_level(*o)) => {
+            ExprKind::SetOps { first, mut rest }
+                if rest.first().is_some_and(|(o, _)| same_level(*o)) =>
+            {
                 rest.push((op, rhs));
-                Expr { kind: ExprKind::SetOps { first, rest }, span }
+                Expr {
+                    kind: ExprKind::SetOps { first, rest },
+                    span,
+                }
             }
             kind => Expr {
-                kind: ExprKind::SetOps { first: Box::new(Expr { kind, span: self.span }), rest: vec![(op, rhs)] },
+                kind: ExprKind::SetOps {
+                    first: Box::new(Expr {
+                        kind,
+                        span: self.span,
+                    }),
+                    rest: vec![(op, rhs)],
+                },
                 span,
             },
         }
@@ -603,14 +650,45 @@ impl Expr {
         let start = self.span.start as usize;
         let (is_effective, lit) = date;
         match self.kind {
-            ExprKind::Dated { term, mut effective, mut sunset } => {
-                if is_effective { effective = Some(lit) } else { sunset = Some(lit) }
-                Expr::new(ExprKind::Dated { term, effective, sunset }, start, r)
+            ExprKind::Dated {
+                term,
+                mut effective,
+                mut sunset,
+            } => {
+                if is_effective {
+                    effective = Some(lit)
+                } else {
+                    sunset = Some(lit)
+                }
+                Expr::new(
+                    ExprKind::Dated {
+                        term,
+                        effective,
+                        sunset,
+                    },
+                    start,
+                    r,
+                )
             }
             kind => {
-                let term = Box::new(Expr { kind, span: self.span });
-                let (effective, sunset) = if is_effective { (Some(lit), None) } else { (None, Some(lit)) };
-                Expr::new(ExprKind::Dated { term, effective, sunset }, start, r)
+                let term = Box::new(Expr {
+                    kind,
+                    span: self.span,
+                });
+                let (effective, sunset) = if is_effective {
+                    (Some(lit), None)
+                } else {
+                    (None, Some(lit))
+                };
+                Expr::new(
+                    ExprKind::Dated {
+                        term,
+                        effective,
+                        sunset,
+                    },
+                    start,
+                    r,
+                )
             }
         }
     }

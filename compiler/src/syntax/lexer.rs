@@ -13,7 +13,10 @@ use super::ast::Span;
 
 /// One token of Edict source. Keywords are lowercase; names that differ only
 /// by case (`IN`, the country code, and `in`, the keyword) are distinct.
-#[expect(missing_docs, reason = "keyword and punctuation variants are named after their text")]
+#[expect(
+    missing_docs,
+    reason = "keyword and punctuation variants are named after their text"
+)]
 #[derive(Logos, Debug, Clone, PartialEq, Eq, Hash)]
 #[logos(skip r"[ \t\r\n\f]+")]
 pub enum Token {
@@ -298,8 +301,16 @@ pub fn lex(text: &str) -> Lexed {
         let range = lexer.span();
         let span = Span::new(range.start, range.end);
         match result {
-            Ok(Token::DocComment(text)) => out.comments.push(Comment { span, doc: true, text }),
-            Ok(Token::LineComment(text)) => out.comments.push(Comment { span, doc: false, text }),
+            Ok(Token::DocComment(text)) => out.comments.push(Comment {
+                span,
+                doc: true,
+                text,
+            }),
+            Ok(Token::LineComment(text)) => out.comments.push(Comment {
+                span,
+                doc: false,
+                text,
+            }),
             Ok(Token::UnterminatedStr) => out.errors.push(LexError::UnterminatedString(span)),
             Ok(token) => out.tokens.push((range.start, token, range.end)),
             Err(()) => match out.errors.last_mut() {
@@ -358,6 +369,9 @@ mod tests {
 
     #[test]
     fn escapes_are_resolved() {
-        assert_eq!(kinds(r#""a \"b\" \\ c""#), vec![Token::Str(r#"a "b" \ c"#.into())]);
+        assert_eq!(
+            kinds(r#""a \"b\" \\ c""#),
+            vec![Token::Str(r#"a "b" \ c"#.into())]
+        );
     }
 }

@@ -11,9 +11,14 @@
 
 use lalrpop_util::ParseError as LalrError;
 
-use super::ast::{Clause, ClauseKind, Ident, Item, JurisdictionDecl, JurisdictionMember, Module, RuleDecl, Span, TestDecl, TestMember};
-use super::grammar::{ClauseParser, HeaderParser, ItemParser, JurisdictionMemberParser, TestMemberParser};
-use super::lexer::{lex, Comment, LexError, Token};
+use super::ast::{
+    Clause, ClauseKind, Ident, Item, JurisdictionDecl, JurisdictionMember, Module, RuleDecl, Span,
+    TestDecl, TestMember,
+};
+use super::grammar::{
+    ClauseParser, HeaderParser, ItemParser, JurisdictionMemberParser, TestMemberParser,
+};
+use super::lexer::{Comment, LexError, Token, lex};
 
 /// How deep brackets and `not`s may nest in one file.
 pub const MAX_NESTING: usize = 128;
@@ -91,7 +96,10 @@ pub fn parse(text: &str) -> ParseOutput {
     if let Some(span) = too_deep(&lexed.tokens) {
         errors.push(ParseError::TooDeep(span));
     } else {
-        let mut parser = Parser { errors: &mut errors, parsers: Parsers::default() };
+        let mut parser = Parser {
+            errors: &mut errors,
+            parsers: Parsers::default(),
+        };
         module = parser.module(&lexed.tokens);
     }
     errors.sort_by_key(|e| (e.span().start, e.span().end));
@@ -101,7 +109,11 @@ pub fn parse(text: &str) -> ParseOutput {
         errors.truncate(MAX_ERRORS);
         errors.push(ParseError::TooManyErrors(at));
     }
-    ParseOutput { module, comments: lexed.comments, errors }
+    ParseOutput {
+        module,
+        comments: lexed.comments,
+        errors,
+    }
 }
 
 fn too_deep(tokens: &[Tok]) -> Option<Span> {
@@ -197,19 +209,34 @@ impl Parser<'_> {
     fn report<T>(&mut self, error: LalrError<usize, Token, ()>, piece: &[Tok]) -> Option<T> {
         let end = span_of(piece).end as usize;
         self.errors.push(match error {
-            LalrError::UnrecognizedToken { token: (l, token, r), expected } => {
-                ParseError::Unexpected { span: Span::new(l, r), found: token.describe(), expected: nice(expected) }
-            }
-            LalrError::ExtraToken { token: (l, token, r) } => {
-                ParseError::Unexpected { span: Span::new(l, r), found: token.describe(), expected: Vec::new() }
-            }
-            LalrError::UnrecognizedEof { expected, .. } => {
-                ParseError::UnexpectedEnd { span: Span::new(end, end), expected: nice(expected) }
-            }
+            LalrError::UnrecognizedToken {
+                token: (l, token, r),
+                expected,
+            } => ParseError::Unexpected {
+                span: Span::new(l, r),
+                found: token.describe(),
+                expected: nice(expected),
+            },
+            LalrError::ExtraToken {
+                token: (l, token, r),
+            } => ParseError::Unexpected {
+                span: Span::new(l, r),
+                found: token.describe(),
+                expected: Vec::new(),
+            },
+            LalrError::UnrecognizedEof { expected, .. } => ParseError::UnexpectedEnd {
+                span: Span::new(end, end),
+                expected: nice(expected),
+            },
             // The lexer hands over tokens only, so these cannot arise; a
             // message still beats a panic.
-            LalrError::InvalidToken { location } => ParseError::UnexpectedChar(Span::new(location, location + 1)),
-            LalrError::User { .. } => ParseError::UnexpectedEnd { span: Span::new(end, end), expected: Vec::new() },
+            LalrError::InvalidToken { location } => {
+                ParseError::UnexpectedChar(Span::new(location, location + 1))
+            }
+            LalrError::User { .. } => ParseError::UnexpectedEnd {
+                span: Span::new(end, end),
+                expected: Vec::new(),
+            },
         });
         None
     }
@@ -256,7 +283,10 @@ impl Parser<'_> {
             Some((_, Token::RBrace, _)) => Some((open, &body[..body.len() - 1])),
             _ => {
                 let end = span_of(piece).end as usize;
-                self.errors.push(ParseError::UnexpectedEnd { span: Span::new(end, end), expected: vec!["`}`".into()] });
+                self.errors.push(ParseError::UnexpectedEnd {
+                    span: Span::new(end, end),
+                    expected: vec!["`}`".into()],
+                });
                 Some((open, body))
             }
         }
@@ -264,7 +294,10 @@ impl Parser<'_> {
 
     fn head_ident(&mut self, piece: &[Tok], at: usize) -> Option<Ident> {
         match piece.get(at) {
-            Some((l, Token::Ident(name), r)) => Some(Ident { name: name.clone(), span: Span::new(*l, *r) }),
+            Some((l, Token::Ident(name), r)) => Some(Ident {
+                name: name.clone(),
+                span: Span::new(*l, *r),
+            }),
             _ => None,
         }
     }
@@ -299,22 +332,28 @@ impl Parser<'_> {
         }
         let members = pieces
             .into_iter()
-            .map(|member| match self.parsers.member.parse(member.iter().cloned()) {
-                Ok(m) => m,
-                Err(e) if member[0].1 == Token::Rule => match self.rule(member) {
-                    Some(rule) => JurisdictionMember::Rule(rule),
-                    None => {
+            .map(
+                |member| match self.parsers.member.parse(member.iter().cloned()) {
+                    Ok(m) => m,
+                    Err(e) if member[0].1 == Token::Rule => match self.rule(member) {
+                        Some(rule) => JurisdictionMember::Rule(rule),
+                        None => {
+                            self.report::<()>(e, member);
+                            JurisdictionMember::Error(span_of(member))
+                        }
+                    },
+                    Err(e) => {
                         self.report::<()>(e, member);
                         JurisdictionMember::Error(span_of(member))
                     }
                 },
-                Err(e) => {
-                    self.report::<()>(e, member);
-                    JurisdictionMember::Error(span_of(member))
-                }
-            })
+            )
             .collect();
-        Some(JurisdictionDecl { name, members, span: span_of(piece) })
+        Some(JurisdictionDecl {
+            name,
+            members,
+            span: span_of(piece),
+        })
     }
 
     /// A rule cut into clauses: `rule NAME (overrides A, B)? { CLAUSE* }`.
@@ -336,37 +375,58 @@ impl Parser<'_> {
         }
         let clauses = cut(body, is_clause_start)
             .into_iter()
-            .map(|clause| match self.parsers.clause.parse(clause.iter().cloned()) {
-                Ok(c) => c,
-                Err(e) => {
-                    self.report::<()>(e, clause);
-                    Clause { kind: ClauseKind::Error, span: span_of(clause) }
-                }
-            })
+            .map(
+                |clause| match self.parsers.clause.parse(clause.iter().cloned()) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.report::<()>(e, clause);
+                        Clause {
+                            kind: ClauseKind::Error,
+                            span: span_of(clause),
+                        }
+                    }
+                },
+            )
             .collect();
-        Some(RuleDecl { name, overrides, clauses, span: span_of(piece) })
+        Some(RuleDecl {
+            name,
+            overrides,
+            clauses,
+            span: span_of(piece),
+        })
     }
 
     fn test(&mut self, piece: &[Tok]) -> Option<TestDecl> {
         let name = match piece.get(1) {
-            Some((l, Token::Str(text), r)) => super::ast::Lit { text: text.clone(), span: Span::new(*l, *r) },
+            Some((l, Token::Str(text), r)) => super::ast::Lit {
+                text: text.clone(),
+                span: Span::new(*l, *r),
+            },
             _ => return None,
         };
         let (open, body) = self.block(piece)?;
         if open != 2 {
             return None;
         }
-        let members = cut(body, |t, i| matches!(t[i].1, Token::At | Token::Given | Token::Expect))
-            .into_iter()
-            .map(|member| match self.parsers.test_member.parse(member.iter().cloned()) {
+        let members = cut(body, |t, i| {
+            matches!(t[i].1, Token::At | Token::Given | Token::Expect)
+        })
+        .into_iter()
+        .map(
+            |member| match self.parsers.test_member.parse(member.iter().cloned()) {
                 Ok(m) => m,
                 Err(e) => {
                     self.report::<()>(e, member);
                     TestMember::Error(span_of(member))
                 }
-            })
-            .collect();
-        Some(TestDecl { name, members, span: span_of(piece) })
+            },
+        )
+        .collect();
+        Some(TestDecl {
+            name,
+            members,
+            span: span_of(piece),
+        })
     }
 }
 
@@ -397,20 +457,30 @@ mod tests {
     fn parses_the_smallest_module() {
         let out = parse("policy a.b\ngroup G: Country = {CN, MO}\n");
         assert!(out.errors.is_empty(), "{:?}", out.errors);
-        assert_eq!(out.module.header.map(|p| p.dotted()), Some("a.b".to_string()));
+        assert_eq!(
+            out.module.header.map(|p| p.dotted()),
+            Some("a.b".to_string())
+        );
         assert_eq!(out.module.items.len(), 1);
     }
 
     #[test]
     fn deep_nesting_is_refused_without_recursion() {
-        let text = format!("group G: Country = {}{{CN}}{}", "(".repeat(10_000), ")".repeat(10_000));
+        let text = format!(
+            "group G: Country = {}{{CN}}{}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        );
         let out = parse(&text);
         assert!(matches!(out.errors.as_slice(), [ParseError::TooDeep(_)]));
     }
 
     #[test]
     fn long_chains_stay_flat() {
-        let text = format!("jurisdiction US {{ rule r {{ when {} then deny }} }}", vec!["a"; 50_000].join(" or "));
+        let text = format!(
+            "jurisdiction US {{ rule r {{ when {} then deny }} }}",
+            vec!["a"; 50_000].join(" or ")
+        );
         let out = parse(&text);
         assert!(out.errors.is_empty());
     }
@@ -420,7 +490,9 @@ mod tests {
         let text = "jurisdiction US {\n rule a { when x in then deny }\n rule b { when y in {CN} then allow under }\n rule c { when z then deny cite }\n}\ngroup G: Country = {CN,, MO}\ngroup H: Country = {CN}\n";
         let out = parse(text);
         assert_eq!(out.errors.len(), 4, "{:#?}", out.errors);
-        let Item::Jurisdiction(j) = &out.module.items[0] else { panic!("{:?}", out.module.items[0]) };
+        let Item::Jurisdiction(j) = &out.module.items[0] else {
+            panic!("{:?}", out.module.items[0])
+        };
         assert_eq!(j.members.len(), 3);
         assert!(matches!(out.module.items[2], Item::Group(_)));
     }
