@@ -448,7 +448,7 @@ fn wrap_term(prefix: &str, e: &Expr) -> String {
             expr(item),
             if i + 1 < items.len() { "," } else { "" }
         );
-        if line.trim().len() > 0 && line.len() + piece.len() + 1 > WIDTH {
+        if !line.trim().is_empty() && line.len() + piece.len() + 1 > WIDTH {
             out.push_str(line.trim_end());
             out.push('\n');
             line = format!("{base}  ");

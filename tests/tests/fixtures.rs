@@ -38,7 +38,7 @@ fn every_fixture_reports_its_codes() {
             .collect();
         let expected = expected_codes(&sources[0].1);
         assert!(!expected.is_empty(), "{name}: no `// expect:` line");
-        let (diagnostics, rendered) = check(&[path.clone()]);
+        let (diagnostics, rendered) = check(std::slice::from_ref(&path));
         let found: BTreeSet<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
         for code in &expected {
             assert!(

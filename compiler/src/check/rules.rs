@@ -115,14 +115,13 @@ impl Ctx<'_> {
         for clause in &rule.clauses {
             let keyword = clause.kind.keyword();
             last_clause = Some(clause.span);
-            if !matches!(
+            let repeatable = matches!(
                 clause.kind,
                 ClauseKind::Cite(_) | ClauseKind::Obligation(_) | ClauseKind::Error
-            ) {
-                if let Some(first) = seen.insert(keyword, clause.span) {
-                    self.duplicate_clause(keyword, clause.span, first, "rule");
-                    continue;
-                }
+            );
+            if !repeatable && let Some(first) = seen.insert(keyword, clause.span) {
+                self.duplicate_clause(keyword, clause.span, first, "rule");
+                continue;
             }
             match &clause.kind {
                 ClauseKind::Effective(l) => dates.effective = self.date(l).map(|d| (d, l.span)),

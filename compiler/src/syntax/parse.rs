@@ -450,6 +450,7 @@ fn nice(expected: Vec<String>) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[expect(clippy::panic, reason = "tests fail by panicking")]
 mod tests {
     use super::*;
 
