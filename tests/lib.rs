@@ -1,6 +1,7 @@
 //! Integration tests of the Edict compiler: fixtures, formatting, bad
 //! input, incrementality, the command line. Helpers shared by the test
 //! files live here.
+#![expect(clippy::panic, reason = "test helpers fail by panicking")]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -25,16 +26,17 @@ pub fn today() -> Date {
     }
 }
 
-/// Checks files or folders; returns the diagnostics and their rendering
+/// Checks files or folders (panics when one cannot be read); returns the diagnostics and their rendering
 /// (no colour, paths relative to the repository).
 pub fn check(paths: &[PathBuf]) -> (Vec<Diagnostic>, String) {
     let settings = Settings {
         today: Some(today()),
         allowed: BTreeSet::new(),
     };
+    // A path that cannot be read must fail the test, not pass as "clean".
     let project = match load(&RealFs, paths, settings) {
         Ok(p) => p,
-        Err(e) => return (Vec::new(), format!("cannot load: {e}")),
+        Err(e) => panic!("cannot load {paths:?}: {e}"),
     };
     let diagnostics = workspace_diagnostics(&project.db, project.ws);
     let mut out = Vec::new();

@@ -15,9 +15,7 @@ mod tests_decl;
 mod types;
 
 use crate::date::Date;
-use crate::db::{
-    Db, PolicyEnv, SourceFile, Workspace, file_summary, module_name, parse_file, policy_env,
-};
+use crate::db::{Db, PolicyEnv, SourceFile, Workspace, module_name, parse_file, policy_env};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ParseError;
 use crate::syntax::ast::Span;
@@ -55,18 +53,44 @@ impl Ctx<'_> {
         Diagnostic::new(code, self.path, span, message)
     }
 
+    /// The names among `candidates` close to `name`, best first, within the
+    /// file's budget of suggestion searches.
+    pub fn close_names<'c>(
+        &mut self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Vec<String> {
+        if self.suggestion_budget == 0 {
+            return Vec::new();
+        }
+        self.suggestion_budget -= 1;
+        crate::diagnostics::similar(name, candidates)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
     /// "did you mean" among candidates, within the file's budget.
     pub fn suggest<'c>(
         &mut self,
         name: &str,
         candidates: impl IntoIterator<Item = &'c str>,
     ) -> Option<String> {
-        if self.suggestion_budget == 0 {
-            return None;
-        }
-        self.suggestion_budget -= 1;
-        crate::diagnostics::did_you_mean(&crate::diagnostics::similar(name, candidates))
+        let close = self.close_names(name, candidates);
+        let close: Vec<&str> = close.iter().map(String::as_str).collect();
+        crate::diagnostics::did_you_mean(&close)
     }
+}
+
+/// Adds "did you mean" help for `close` (best first) and a fix that puts
+/// the best one in place of `span`.
+pub(crate) fn with_suggestions(d: Diagnostic, span: Span, close: &[String]) -> Diagnostic {
+    let names: Vec<&str> = close.iter().map(String::as_str).collect();
+    let (Some(help), Some(best)) = (crate::diagnostics::did_you_mean(&names), close.first()) else {
+        return d;
+    };
+    d.help(help)
+        .fix(format!("replace with `{best}`"), span, best.clone())
 }
 
 /// Checks one file; the caller sorts and filters.
@@ -105,7 +129,6 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<Diagnosti
         out,
         suggestion_budget: SUGGESTION_BUDGET,
     };
-    let _ = file_summary(db, file);
     ctx.build_scope(&parsed.module);
     ctx.check_items(&parsed.module);
     ctx.out

@@ -504,22 +504,12 @@ impl Ctx<'_> {
                     .is_some_and(|l| l.eq_ignore_ascii_case(name))
             })
             .map(|(code, _)| code.clone());
-        let help = match by_label {
-            Some(code) => Some(format!("did you mean `{code}`?")),
-            None => self.suggest_labelled(name, &candidates),
+        let close = match by_label {
+            Some(code) => vec![code],
+            None => self.close_labelled(name, &candidates),
         };
-        if let Some(help) = help {
-            if let Some(replacement) = help
-                .strip_prefix("did you mean `")
-                .and_then(|h| h.split('`').next())
-            {
-                d = d.fix(
-                    format!("replace with `{replacement}`"),
-                    span,
-                    replacement.to_string(),
-                );
-            }
-            d = d.help(help);
+        if !close.is_empty() {
+            d = super::with_suggestions(d, span, &close);
         } else if expected == Some(&Ty::Country) || self.is_country_code(name) {
             d = d.help("country codes come from `use std.countries.*`");
         }
@@ -533,17 +523,12 @@ impl Ctx<'_> {
 
     /// Close names, preferring those whose label starts like `name` (so an
     /// alpha-3 code such as `CHN` suggests `CN` "China" before `CH`).
-    fn suggest_labelled(
+    fn close_labelled(
         &mut self,
         name: &str,
         candidates: &[(String, Option<String>)],
-    ) -> Option<String> {
-        if self.suggestion_budget == 0 {
-            return None;
-        }
-        self.suggestion_budget -= 1;
-        let mut close =
-            crate::diagnostics::similar(name, candidates.iter().map(|(c, _)| c.as_str()));
+    ) -> Vec<String> {
+        let mut close = self.close_names(name, candidates.iter().map(|(c, _)| c.as_str()));
         let head: String = name.chars().take(2).collect::<String>().to_lowercase();
         let label_starts = |code: &str| {
             candidates.iter().any(|(c, l)| {
@@ -553,7 +538,7 @@ impl Ctx<'_> {
             })
         };
         close.sort_by_key(|c| !label_starts(c));
-        crate::diagnostics::did_you_mean(&close)
+        close
     }
 
     fn is_country_code(&self, name: &str) -> bool {

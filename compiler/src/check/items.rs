@@ -8,7 +8,7 @@ use super::expr::Place;
 use super::types::Ty;
 use crate::diagnostics::Code;
 use crate::syntax::ast::{
-    AssessDecl, Expr, ExprKind, GroupDecl, Ident, InputDecl, Item, Module, TiersDecl,
+    AssessDecl, Expr, ExprKind, GroupDecl, Ident, InputDecl, Item, Module, Span, TiersDecl,
 };
 
 impl Ctx<'_> {
@@ -162,21 +162,14 @@ impl Ctx<'_> {
     }
 
     fn tiers(&mut self, t: &TiersDecl, index_in_file: usize) {
-        let first_module = self.env.tiers_modules.first();
-        if index_in_file > 0 || first_module.is_some_and(|m| *m != self.module) {
-            let d = self
-                .diag(
-                    Code::SecondDeclaration,
-                    t.span,
-                    "a policy has one tier scale",
-                )
-                .label("second `tiers` declaration")
-                .note(format!(
-                    "the scale is declared in `{}`",
-                    first_module.map_or("", String::as_str)
-                ));
-            self.report(d);
-        }
+        let modules = self.env.tiers_modules.clone();
+        self.second_declaration(
+            t.span,
+            &modules,
+            index_in_file,
+            "a policy has one tier scale",
+            "the scale",
+        );
         let mut seen = BTreeSet::new();
         for tier in &t.tiers {
             if !seen.insert(&tier.name) {
@@ -193,21 +186,14 @@ impl Ctx<'_> {
     }
 
     fn assess(&mut self, a: &AssessDecl, index_in_file: usize) {
-        let first_module = self.env.assess_modules.first();
-        if index_in_file > 0 || first_module.is_some_and(|m| *m != self.module) {
-            let d = self
-                .diag(
-                    Code::SecondDeclaration,
-                    a.span,
-                    "a policy has at most one `assess tier`",
-                )
-                .label("second assessment")
-                .note(format!(
-                    "the first is in `{}`",
-                    first_module.map_or("", String::as_str)
-                ));
-            self.report(d);
-        }
+        let modules = self.env.assess_modules.clone();
+        self.second_declaration(
+            a.span,
+            &modules,
+            index_in_file,
+            "a policy has at most one `assess tier`",
+            "the first",
+        );
         let mut otherwise_at = None;
         for line in &a.lines {
             self.tier_name(&line.tier);
@@ -236,6 +222,29 @@ impl Ctx<'_> {
                 )
                 .label("some transactions would get no tier")
                 .help("add a last line such as `low otherwise`");
+            self.report(d);
+        }
+    }
+
+    /// Reports a `tiers` or `assess tier` block that is not the policy's
+    /// first: not the first in its file, or in a later module than `modules[0]`.
+    fn second_declaration(
+        &mut self,
+        span: Span,
+        modules: &[String],
+        index_in_file: usize,
+        message: &str,
+        first: &str,
+    ) {
+        let first_module = modules.first();
+        if index_in_file > 0 || first_module.is_some_and(|m| *m != self.module) {
+            let d = self
+                .diag(Code::SecondDeclaration, span, message)
+                .label("declared again here")
+                .note(format!(
+                    "{first} is declared in `{}`",
+                    first_module.map_or("", String::as_str)
+                ));
             self.report(d);
         }
     }

@@ -73,7 +73,15 @@ impl Ctx<'_> {
         }
     }
 
-    fn duplicate_clause(&mut self, keyword: &str, span: Span, first: Span, within: &str) {
+    /// `keyword` (a clause, setting, option or field) given twice in one
+    /// `within` (rule, jurisdiction block, test, expectation, transaction).
+    pub(super) fn duplicate_clause(
+        &mut self,
+        keyword: &str,
+        span: Span,
+        first: Span,
+        within: &str,
+    ) {
         let d = self
             .diag(
                 Code::DuplicateClause,
@@ -443,7 +451,7 @@ impl Ctx<'_> {
         if REVIEW_POLICIES.contains(&name.name.as_str()) {
             return;
         }
-        let mut d = self
+        let d = self
             .diag(
                 Code::UnknownReview,
                 name.span,
@@ -451,15 +459,8 @@ impl Ctx<'_> {
             )
             .label("not a review policy")
             .note(format!("review policies: {}", REVIEW_POLICIES.join(", ")));
-        if let Some(help) = self.suggest(&name.name, REVIEW_POLICIES.iter().copied()) {
-            if let Some(r) = help
-                .strip_prefix("did you mean `")
-                .and_then(|h| h.split('`').next())
-            {
-                d = d.fix(format!("replace with `{r}`"), name.span, r.to_string());
-            }
-            d = d.help(help);
-        }
+        let close = self.close_names(&name.name, REVIEW_POLICIES.iter().copied());
+        let d = super::with_suggestions(d, name.span, &close);
         self.report(d);
     }
 }

@@ -19,15 +19,7 @@ impl Ctx<'_> {
                 _ => continue,
             };
             if let Some(first) = seen.insert(keyword, span) {
-                let d = self
-                    .diag(
-                        Code::DuplicateClause,
-                        span,
-                        format!("`{keyword}` given twice in one test"),
-                    )
-                    .label("given again here")
-                    .with_secondary(self.path, first, "first given here");
-                self.report(d);
+                self.duplicate_clause(keyword, span, first, "test");
             }
         }
         for member in &t.members {
@@ -58,15 +50,7 @@ impl Ctx<'_> {
         let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for (name, value) in fields {
             if let Some(first) = seen.insert(&name.name, name.span) {
-                let d = self
-                    .diag(
-                        Code::DuplicateClause,
-                        name.span,
-                        format!("field `{}` given twice", name.name),
-                    )
-                    .label("given again here")
-                    .with_secondary(self.path, first, "first given here");
-                self.report(d);
+                self.duplicate_clause(&name.name, name.span, first, "transaction");
                 continue;
             }
             let Some((module, ty)) = self.env.fields.get(&name.name).cloned() else {
@@ -160,15 +144,7 @@ impl Ctx<'_> {
                 ExpectOption::Reasons(rs) => ("reasons", rs.first().map_or(e.span, |r| r.span)),
             };
             if let Some(first) = seen.insert(keyword, span) {
-                let d = self
-                    .diag(
-                        Code::DuplicateClause,
-                        span,
-                        format!("`{keyword}` given twice in one expectation"),
-                    )
-                    .label("given again here")
-                    .with_secondary(self.path, first, "first given here");
-                self.report(d);
+                self.duplicate_clause(keyword, span, first, "expectation");
             }
             match option {
                 ExpectOption::Tier(t) => self.tier_name(t),

@@ -572,50 +572,32 @@ impl Expr {
 
     /// `self or rhs`, flattening.
     pub fn or(self, rhs: Expr) -> Expr {
-        let span = self.span.to(rhs.span);
-        match self.kind {
-            ExprKind::Or(mut items) => {
-                items.push(rhs);
-                Expr {
-                    kind: ExprKind::Or(items),
-                    span,
-                }
-            }
-            kind => Expr {
-                kind: ExprKind::Or(vec![
-                    Expr {
-                        kind,
-                        span: self.span,
-                    },
-                    rhs,
-                ]),
-                span,
-            },
-        }
+        self.flat(rhs, true)
     }
 
     /// `self and rhs`, flattening.
     pub fn and(self, rhs: Expr) -> Expr {
+        self.flat(rhs, false)
+    }
+
+    /// Appends `rhs` to an `or` (`is_or`) or `and` chain.
+    fn flat(self, rhs: Expr, is_or: bool) -> Expr {
         let span = self.span.to(rhs.span);
-        match self.kind {
-            ExprKind::And(mut items) => {
-                items.push(rhs);
-                Expr {
-                    kind: ExprKind::And(items),
-                    span,
-                }
-            }
-            kind => Expr {
-                kind: ExprKind::And(vec![
-                    Expr {
-                        kind,
-                        span: self.span,
-                    },
-                    rhs,
-                ]),
-                span,
-            },
-        }
+        let mut items = match self.kind {
+            ExprKind::Or(items) if is_or => items,
+            ExprKind::And(items) if !is_or => items,
+            kind => vec![Expr {
+                kind,
+                span: self.span,
+            }],
+        };
+        items.push(rhs);
+        let kind = if is_or {
+            ExprKind::Or(items)
+        } else {
+            ExprKind::And(items)
+        };
+        Expr { kind, span }
     }
 
     /// `self OP rhs` for set operators, flattening chains of one precedence.
@@ -645,51 +627,20 @@ impl Expr {
         }
     }
 
-    /// Adds `effective` / `sunset` to a set term.
-    pub fn dated(self, date: (bool, Lit), r: usize) -> Expr {
-        let start = self.span.start as usize;
-        let (is_effective, lit) = date;
-        match self.kind {
-            ExprKind::Dated {
-                term,
-                mut effective,
-                mut sunset,
-            } => {
-                if is_effective {
-                    effective = Some(lit)
-                } else {
-                    sunset = Some(lit)
-                }
-                Expr::new(
-                    ExprKind::Dated {
-                        term,
-                        effective,
-                        sunset,
-                    },
-                    start,
-                    r,
-                )
-            }
-            kind => {
-                let term = Box::new(Expr {
-                    kind,
-                    span: self.span,
-                });
-                let (effective, sunset) = if is_effective {
-                    (Some(lit), None)
-                } else {
-                    (None, Some(lit))
-                };
-                Expr::new(
-                    ExprKind::Dated {
-                        term,
-                        effective,
-                        sunset,
-                    },
-                    start,
-                    r,
-                )
-            }
+    /// A set term with its own dates, or the term itself without any.
+    pub fn dated(self, effective: Option<Lit>, sunset: Option<Lit>, r: usize) -> Expr {
+        if effective.is_none() && sunset.is_none() {
+            return self;
         }
+        let start = self.span.start as usize;
+        Expr::new(
+            ExprKind::Dated {
+                term: Box::new(self),
+                effective,
+                sunset,
+            },
+            start,
+            r,
+        )
     }
 }

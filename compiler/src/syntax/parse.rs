@@ -477,6 +477,20 @@ mod tests {
     }
 
     #[test]
+    fn a_term_date_cannot_be_given_twice() {
+        // Were the second date accepted, the tree would keep one of them and
+        // formatting would silently drop the other.
+        let out =
+            parse("group G: Country = {CN} | {KH} effective 2021-12-09 effective 2022-01-01\n");
+        assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+        assert!(
+            parse("group G: Country = {KH} effective 2021-12-09 sunset 2023-01-01 | {MO}\n")
+                .errors
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn long_chains_stay_flat() {
         let text = format!(
             "jurisdiction US {{ rule r {{ when {} then deny }} }}",
