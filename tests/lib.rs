@@ -7,10 +7,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use edict_compiler::date::Date;
-use edict_compiler::db::{Settings, workspace_diagnostics};
+use edict_compiler::db::Settings;
 use edict_compiler::diagnostics::Diagnostic;
 use edict_compiler::diagnostics::render::render_text;
 use edict_compiler::project::{RealFs, load, sources};
+use edict_compiler::table::{self, CompileError, Compiled, policy_diagnostics};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -38,12 +39,36 @@ pub fn check(paths: &[PathBuf]) -> (Vec<Diagnostic>, String) {
         Ok(p) => p,
         Err(e) => panic!("cannot load {paths:?}: {e}"),
     };
-    let diagnostics = workspace_diagnostics(&project.db, project.ws);
+    let diagnostics = policy_diagnostics(&project.db, project.ws);
     let mut out = Vec::new();
     let _ = render_text(&mut out, &diagnostics, &sources(&project), false);
     let prefix = format!("{}/", repo().display());
     let text = String::from_utf8_lossy(&out).replace(&prefix, "");
     (diagnostics, text)
+}
+
+/// Compiles files or folders (panics when they do not compile).
+pub fn compile(paths: &[PathBuf]) -> Compiled {
+    let settings = Settings {
+        today: Some(today()),
+        allowed: BTreeSet::new(),
+    };
+    let project = match load(&RealFs, paths, settings) {
+        Ok(p) => p,
+        Err(e) => panic!("cannot load {paths:?}: {e}"),
+    };
+    match table::compile(&project.db, project.ws) {
+        Ok(c) => c,
+        Err(CompileError::Diagnostics(d)) => {
+            let mut out = Vec::new();
+            let _ = render_text(&mut out, &d, &sources(&project), false);
+            panic!(
+                "{paths:?} does not compile:\n{}",
+                String::from_utf8_lossy(&out)
+            )
+        }
+        Err(CompileError::Internal(e)) => panic!("{paths:?}: internal error: {e}"),
+    }
 }
 
 /// The codes a fixture says it reports (`// expect: E0101 W0303`).

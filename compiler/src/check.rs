@@ -9,10 +9,10 @@
 mod expr;
 mod items;
 mod rules;
-mod scope;
+pub(crate) mod scope;
 pub mod summary;
 mod tests_decl;
-mod types;
+pub(crate) mod types;
 
 use crate::date::Date;
 use crate::db::{Db, PolicyEnv, SourceFile, Workspace, module_name, parse_file, policy_env};
@@ -20,6 +20,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ParseError;
 use crate::syntax::ast::Span;
 
+pub use expr::eccn_problem;
 pub use types::Ty;
 
 /// How many "did you mean" searches one file may run; past it, unknown
@@ -132,6 +133,31 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<Diagnosti
     ctx.build_scope(&parsed.module);
     ctx.check_items(&parsed.module);
     ctx.out
+}
+
+/// Runs `f` with a fresh checking context of `file` (its scope not yet
+/// built), for later stages that resolve names the way the checker does.
+pub(crate) fn with_ctx<R>(
+    db: &dyn Db,
+    ws: Workspace,
+    file: SourceFile,
+    f: impl FnOnce(&mut Ctx<'_>) -> R,
+) -> R {
+    let env = policy_env(db, ws);
+    let mut ctx = Ctx {
+        db,
+        ws,
+        file,
+        path: file.path(db),
+        text: file.text(db),
+        module: module_name(db, file).clone(),
+        env,
+        scope: scope::Scope::default(),
+        today: ws.settings(db).today.unwrap_or_else(Date::today),
+        out: Vec::new(),
+        suggestion_budget: 0,
+    };
+    f(&mut ctx)
 }
 
 fn syntax_diagnostic(path: &str, error: &ParseError) -> Diagnostic {

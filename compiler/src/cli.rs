@@ -1,16 +1,19 @@
 //! The `edict` command line: argument parsing and the `check`, `fmt` and
-//! `explain` commands. [`run`] takes the arguments and output streams, so
+//! `explain` commands here, `compile`, `eval` and `test` in [`table`].
+//! [`run_with_input`] takes the arguments and the standard streams, so
 //! tests drive it without spawning a process.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 errors in the policy (or
 //! `fmt --check` found files to reformat), 2 usage or I/O problems.
 
+mod table;
+
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use crate::date::Date;
-use crate::db::{Settings, workspace_diagnostics};
+use crate::db::Settings;
 use crate::diagnostics::Severity;
 use crate::diagnostics::codes::{ALL, Code};
 use crate::diagnostics::render::{render_json, render_text};
@@ -22,17 +25,40 @@ edict — a policy language for export controls
 
 usage:
   edict check [--format text|json] [--today YYYY-MM-DD] [--allow LINT]... PATH...
+  edict compile [--today YYYY-MM-DD] [--allow LINT]... PATH... [-o TABLE.json]
+  edict eval TABLE --input FILE|- [--explain]
+  edict test [--today YYYY-MM-DD] [--allow LINT]... PATH...
   edict fmt [--check] PATH...
+  edict schema table|decision
   edict explain CODE
   edict --version
 
 PATH is an .edict file or a folder (every .edict file under it forms one policy).
+TABLE is a compiled table (.json) or a policy PATH, compiled first.
+`--input -` reads JSON Lines from stdin: one transaction per line, one
+decision (or error) per line out.
 ";
 
-/// Runs the command line; returns the exit code.
+/// Runs the command line with the process's stdin; returns the exit code.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let stdin = std::io::stdin();
+    let mut lock = stdin.lock();
+    run_with_input(args, &mut lock, out, err)
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run_with_input(
+    args: &[String],
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let result = match args.first().map(String::as_str) {
         Some("check") => check(&args[1..], out, err),
+        Some("compile") => table::compile_cmd(&args[1..], out, err),
+        Some("eval") => table::eval_cmd(&args[1..], stdin, out, err),
+        Some("test") => table::test_cmd(&args[1..], out, err),
+        Some("schema") => table::schema_cmd(&args[1..], out),
         Some("fmt") => fmt(&args[1..], out, err),
         Some("explain") => explain(&args[1..], out),
         Some("--version" | "-V") => writeln!(out, "edict {}", env!("CARGO_PKG_VERSION"))
@@ -129,7 +155,7 @@ fn check(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i3
             return Ok(2);
         }
     };
-    let diagnostics = workspace_diagnostics(&project.db, project.ws);
+    let diagnostics = crate::table::policy_diagnostics(&project.db, project.ws);
     let sources = sources(&project);
     let errors = diagnostics
         .iter()

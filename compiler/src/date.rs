@@ -110,6 +110,21 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Days since 1970-01-01 (days-from-civil algorithm; inverse of
+    /// [`Date::from_days_since_epoch`]).
+    pub fn days_since_epoch(self) -> i64 {
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let mp = if m > 2 { m - 3 } else { m + 9 };
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -153,5 +168,15 @@ mod tests {
             Date::from_days_since_epoch(19_782).to_string(),
             "2024-02-29"
         );
+        for text in [
+            "0001-01-01",
+            "1970-01-01",
+            "2024-02-29",
+            "2025-03-01",
+            "9999-12-31",
+        ] {
+            let date = Date::parse(text).unwrap_or_else(|_| unreachable!());
+            assert_eq!(Date::from_days_since_epoch(date.days_since_epoch()), date);
+        }
     }
 }

@@ -67,6 +67,11 @@ mod inputs {
         /// The path shown to people (`examples/x/policy.edict`, `<stdlib>/ear/groups.edict`).
         #[returns(ref)]
         pub path: String,
+        /// The path relative to the project root, with `/` separators
+        /// (what compiled tables record, so they do not depend on where
+        /// the compiler ran).
+        #[returns(ref)]
+        pub rel_path: String,
         /// The module name a file without a `policy` header gets (from its path).
         #[returns(ref)]
         pub default_module: String,

@@ -206,6 +206,7 @@ pub fn load_into(
             let new = SourceFile::new(
                 &db,
                 candidate.display().to_string(),
+                relative(&root, &candidate),
                 module,
                 text,
                 Origin::Project,
@@ -232,6 +233,7 @@ pub fn load_into(
             all.push(SourceFile::new(
                 &db,
                 m.display_path(),
+                m.display_path(),
                 m.name.to_string(),
                 m.text.to_string(),
                 Origin::Stdlib,
@@ -254,11 +256,22 @@ fn add_file(
     Ok(SourceFile::new(
         &*db,
         file.display().to_string(),
+        relative(root, file),
         default_module(root, file),
         text,
         Origin::Project,
         bad,
     ))
+}
+
+/// `file` relative to `root`, with `/` separators.
+fn relative(root: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
 }
 
 /// The display paths and texts of every file, for renderers.

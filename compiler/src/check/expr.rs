@@ -382,6 +382,37 @@ impl Ctx<'_> {
                 .label(format!("a `{b}`"))
                 .with_secondary(self.path, lhs.span, format!("a `{a}`"));
             self.report(d);
+        } else if self.is_field(lhs) && self.is_field(rhs) {
+            let d = self
+                .diag(
+                    Code::FieldComparison,
+                    lhs.span.to(rhs.span),
+                    "a condition cannot compare two fields",
+                )
+                .label("both sides read the transaction")
+                .note("a decision table tests each field against constants, so one side must be a constant")
+                .help("compare each field with the constants it may take");
+            self.report(d);
+        } else if *a == Ty::Eccn && matches!(op, CmpOp::Eq | CmpOp::Ne) {
+            let (field, constant) = if self.is_field(lhs) {
+                (lhs, rhs)
+            } else {
+                (rhs, lhs)
+            };
+            let written = |e: &Expr| self.text.get(e.span.range()).unwrap_or("").to_string();
+            let negated = if op == CmpOp::Ne { " not" } else { "" };
+            let replacement = format!("{}{negated} in {{{}}}", written(field), written(constant));
+            let d = self
+                .diag(
+                    Code::EccnEquality,
+                    lhs.span.to(rhs.span),
+                    format!("`{}` on ECCNs", op.text()),
+                )
+                .label("exact comparison of ECCNs")
+                .note("ECCNs are matched by prefix: `3A090.a` belongs to `3A090`, which `==` would miss")
+                .help(format!("test membership instead: `{replacement}`"))
+                .fix("use `in`", lhs.span.to(rhs.span), replacement);
+            self.report(d);
         } else if !matches!(op, CmpOp::Eq | CmpOp::Ne) && !a.ordered() {
             let d = self
                 .diag(
@@ -395,6 +426,15 @@ impl Ctx<'_> {
             self.report(d);
         }
         Kind::Cond
+    }
+
+    /// Whether `e` names an input field (through parentheses).
+    fn is_field(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Paren(inner) => self.is_field(inner),
+            ExprKind::Name(n) => self.scope.get(n).is_none() && self.env.fields.contains_key(n),
+            _ => false,
+        }
     }
 
     fn name(&mut self, name: &str, span: Span, expected: Option<&Ty>) -> Kind {

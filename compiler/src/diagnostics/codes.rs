@@ -2,7 +2,8 @@
 //! stay listed with `retired: true`.
 //!
 //! Families: `00` syntax, `01` names and modules, `02` types, `03` dates and
-//! jurisdictions, `04` cycles, overrides and policy structure. Warnings
+//! jurisdictions, `04` cycles, overrides and policy structure, `05` decision
+//! tables (compiling, reading, table-level analysis), `06` transactions. Warnings
 //! (lints) also have a kebab-case name used to silence them
 //! (`edict check --allow missing-sunset`).
 
@@ -89,6 +90,8 @@ registry! {
     NotASet = "E0205", None, "expected a set";
     NoTiers = "E0206", None, "tier used without a tier scale";
     FieldTypeConflict = "E0207", None, "input field declared with two types";
+    EccnEquality = "E0208", None, "`==` or `!=` on ECCNs";
+    FieldComparison = "E0209", None, "comparison of two fields";
     ImpossibleDate = "E0301", None, "impossible date";
     SunsetNotAfterEffective = "E0302", None, "sunset not after effective";
     OutsideJurisdictionDates = "E0303", None, "rule dates outside its jurisdiction's";
@@ -104,6 +107,19 @@ registry! {
     AssessWithoutOtherwise = "E0405", None, "assess without otherwise";
     SecondDeclaration = "E0406", None, "declared more than once in a policy";
     UnreachableAssessLine = "E0407", None, "assess line after otherwise";
+    TableTooLarge = "E0501", None, "rule expands to too many table rows";
+    UnsupportedTable = "E0502", None, "unsupported table format or version";
+    MalformedTable = "E0503", None, "malformed decision table";
+    UnreachableRule = "W0501", Some("unreachable-rule"), "rule never decides";
+    ConflictingOverlap = "W0502", Some("conflicting-overlap"), "overlapping rules merge different outcomes";
+    SunsetWithoutSuccessor = "W0503", Some("sunset-without-successor"), "sunset with no successor rule";
+    MalformedTransaction = "E0601", None, "malformed transaction";
+    TxUnknownField = "E0602", None, "unknown transaction field";
+    TxMissingField = "E0603", None, "missing transaction field";
+    WrongFieldType = "E0604", None, "transaction field of the wrong type";
+    UnknownValue = "E0605", None, "value outside the column's domain";
+    InvalidDate = "E0606", None, "invalid date in a transaction";
+    InvalidEccn = "E0607", None, "invalid ECCN in a transaction";
 }
 
 impl Code {

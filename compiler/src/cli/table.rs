@@ -1,0 +1,438 @@
+//! The table commands: `compile`, `eval` and `test`.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use super::{color_wanted, describe_paths, plural};
+use crate::date::Date;
+use crate::db::Settings;
+use crate::diagnostics::codes::{ALL, Code};
+use crate::diagnostics::render::render_text;
+use crate::eval::{Evaluator, TxError};
+use crate::project::{RealFs, load, sources};
+use crate::table::{CompileError, Compiled, compile};
+
+/// Options shared by the commands that compile a policy.
+struct PolicyArgs {
+    settings: Settings,
+    paths: Vec<PathBuf>,
+}
+
+/// Takes `--today` and `--allow` out of `args`; returns the rest.
+fn policy_options(args: &[String]) -> Result<(Settings, Vec<String>), String> {
+    let mut settings = Settings::default();
+    let mut allowed = BTreeSet::new();
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--today" => {
+                let text = it.next().ok_or("`--today` takes a date")?;
+                settings.today = Some(
+                    Date::parse(text)
+                        .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))?,
+                );
+            }
+            "--allow" => {
+                let lint = it.next().ok_or("`--allow` takes a lint name")?;
+                match Code::lookup(lint).and_then(Code::lint) {
+                    Some(name) => {
+                        allowed.insert(name.to_string());
+                    }
+                    None => {
+                        let lints: Vec<&str> = ALL.iter().filter_map(|c| c.lint).collect();
+                        return Err(format!(
+                            "`{lint}` is not a lint; lints are {}",
+                            lints.join(", ")
+                        ));
+                    }
+                }
+            }
+            _ => rest.push(arg.clone()),
+        }
+    }
+    settings.allowed = allowed;
+    Ok((settings, rest))
+}
+
+/// Loads and compiles; reports diagnostics to `err`. `Ok(None)` when the
+/// policy has errors (already reported).
+fn compile_paths(
+    args: &PolicyArgs,
+    err: &mut dyn Write,
+) -> Result<Option<Compiled>, (i32, String)> {
+    let project = load(&RealFs, &args.paths, args.settings.clone()).map_err(|e| {
+        (
+            2,
+            format!("cannot read {}: {e}", describe_paths(&args.paths)),
+        )
+    })?;
+    let srcs = sources(&project);
+    let report = |err: &mut dyn Write, diags: &[crate::diagnostics::Diagnostic]| {
+        render_text(err, diags, &srcs, color_wanted()).map_err(|e| (2, e.to_string()))
+    };
+    match compile(&project.db, project.ws) {
+        Ok(compiled) => {
+            report(err, &compiled.warnings)?;
+            Ok(Some(compiled))
+        }
+        Err(CompileError::Diagnostics(diags)) => {
+            report(err, &diags)?;
+            let errors = diags
+                .iter()
+                .filter(|d| d.severity == crate::diagnostics::Severity::Error)
+                .count();
+            let _ = writeln!(err, "not compiled: {}", plural(errors, "error"));
+            Ok(None)
+        }
+        Err(CompileError::Internal(why)) => Err((2, format!("internal compiler error: {why}"))),
+    }
+}
+
+/// `edict compile PATH... [-o FILE]`.
+pub fn compile_cmd(
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, String> {
+    let (settings, rest) = policy_options(args)?;
+    let mut output = None;
+    let mut paths = Vec::new();
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "-o" | "--output" => {
+                output = Some(PathBuf::from(it.next().ok_or("`-o` takes a file")?))
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            path => paths.push(PathBuf::from(path)),
+        }
+    }
+    if paths.is_empty() {
+        return Err("no PATH given".to_string());
+    }
+    let compiled = match compile_paths(&PolicyArgs { settings, paths }, err) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Ok(1),
+        Err((code, message)) => {
+            let _ = writeln!(err, "error: {message}");
+            return Ok(code);
+        }
+    };
+    let w = |e: std::io::Error| e.to_string();
+    match output {
+        Some(file) => {
+            if let Err(e) = write_atomically(&file, &compiled.json) {
+                writeln!(err, "error: cannot write `{}`: {e}", file.display()).map_err(w)?;
+                return Ok(2);
+            }
+            let t = &compiled.lowered.table;
+            writeln!(
+                err,
+                "compiled `{}`: {}, {} ({}) → {}",
+                t.policy,
+                plural(t.decision_table.len(), "row"),
+                plural(t.jurisdictions.len(), "jurisdiction"),
+                compiled.digest,
+                file.display()
+            )
+            .map_err(w)?;
+        }
+        None => write!(out, "{}", compiled.json).map_err(w)?,
+    }
+    Ok(0)
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp-edict");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// `edict eval TABLE --input FILE|- [--explain]`.
+pub fn eval_cmd(
+    args: &[String],
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, String> {
+    let (settings, rest) = policy_options(args)?;
+    let mut input = None;
+    let mut explain = false;
+    let mut table_path = None;
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--input" | "-i" => {
+                input = Some(it.next().ok_or("`--input` takes a file or `-`")?.clone())
+            }
+            "--explain" => explain = true,
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            path if table_path.is_none() => table_path = Some(PathBuf::from(path)),
+            extra => return Err(format!("unexpected argument `{extra}`")),
+        }
+    }
+    let table_path = table_path.ok_or("no TABLE given")?;
+    let input =
+        input.ok_or("`--input FILE` (or `--input -` for JSON Lines on stdin) is required")?;
+    let evaluator = match load_evaluator(&table_path, settings, err) {
+        Ok(e) => e,
+        Err(code) => return Ok(code),
+    };
+    let decide = |json: &serde_json::Value| -> Result<String, Vec<TxError>> {
+        let tx = evaluator.transaction(json)?;
+        let set = if explain {
+            evaluator.explain(&tx)
+        } else {
+            evaluator.decide(&tx)
+        };
+        Ok(serde_json::to_string(&set).unwrap_or_default())
+    };
+    let w = |e: std::io::Error| e.to_string();
+    let mut failed = 0usize;
+    let mut emit = |line: Option<usize>,
+                    result: Result<String, Vec<TxError>>,
+                    out: &mut dyn Write,
+                    err: &mut dyn Write|
+     -> Result<(), String> {
+        match result {
+            Ok(text) => writeln!(out, "{text}").map_err(w),
+            Err(errors) => {
+                failed += 1;
+                let rejected = crate::eval::Output::Rejected(crate::eval::Rejected {
+                    line,
+                    errors: errors.clone(),
+                });
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&rejected).unwrap_or_default()
+                )
+                .map_err(w)?;
+                for e in &errors {
+                    let at = line.map(|n| format!("line {n}: ")).unwrap_or_default();
+                    writeln!(err, "{at}error[{}]: {}", e.code, e.message).map_err(w)?;
+                }
+                Ok(())
+            }
+        }
+    };
+    let parse = |text: &str| -> Result<serde_json::Value, Vec<TxError>> {
+        serde_json::from_str(text).map_err(|e| {
+            vec![TxError::new(
+                Code::MalformedTransaction,
+                None,
+                format!("not valid JSON: {e}"),
+            )]
+        })
+    };
+    if input == "-" || input.ends_with(".jsonl") {
+        let mut file_reader;
+        let reader: &mut dyn BufRead = if input == "-" {
+            stdin
+        } else {
+            let file =
+                std::fs::File::open(&input).map_err(|e| format!("cannot read `{input}`: {e}"))?;
+            file_reader = std::io::BufReader::new(file);
+            &mut file_reader
+        };
+        let mut line_no = 0;
+        let mut buf = String::new();
+        loop {
+            buf.clear();
+            let n = match reader.read_line(&mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    // Not UTF-8 or unreadable: report this line and go on.
+                    line_no += 1;
+                    let errors = vec![TxError::new(
+                        Code::MalformedTransaction,
+                        None,
+                        format!("cannot read the line: {e}"),
+                    )];
+                    emit(Some(line_no), Err(errors), out, err)?;
+                    let mut skip = Vec::new();
+                    if reader.read_until(b'\n', &mut skip).map_err(w)? == 0 {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            let text = buf.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let result = parse(text).and_then(|json| decide(&json));
+            emit(Some(line_no), result, out, err)?;
+        }
+    } else {
+        let text =
+            std::fs::read_to_string(&input).map_err(|e| format!("cannot read `{input}`: {e}"))?;
+        let result = parse(&text).and_then(|json| decide(&json));
+        emit(None, result, out, err)?;
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// A table file (`.json`) is read as is; anything else is compiled first.
+fn load_evaluator(path: &Path, settings: Settings, err: &mut dyn Write) -> Result<Evaluator, i32> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let bytes = std::fs::read(path).map_err(|e| {
+            let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());
+            2
+        })?;
+        return Evaluator::from_bytes(&bytes).map_err(|e| {
+            let _ = writeln!(
+                err,
+                "error[{}]: `{}`: {}",
+                e.code.info().code,
+                path.display(),
+                e.message
+            );
+            1
+        });
+    }
+    let args = PolicyArgs {
+        settings,
+        paths: vec![path.to_path_buf()],
+    };
+    match compile_paths(&args, err) {
+        Ok(Some(c)) => Evaluator::new(c.lowered.table, c.digest).map_err(|e| {
+            let _ = writeln!(err, "error[{}]: {}", e.code.info().code, e.message);
+            1
+        }),
+        Ok(None) => Err(1),
+        Err((code, message)) => {
+            let _ = writeln!(err, "error: {message}");
+            Err(code)
+        }
+    }
+}
+
+/// `edict schema table|decision`: the JSON Schemas of the formats.
+pub fn schema_cmd(args: &[String], out: &mut dyn Write) -> Result<i32, String> {
+    let text = match args {
+        [w] if w == "table" => crate::table::Table::schema(),
+        [w] if w == "decision" => crate::eval::Output::schema(),
+        _ => return Err("`schema` takes `table` or `decision`".to_string()),
+    };
+    write!(out, "{text}").map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+/// `edict test PATH...`.
+pub fn test_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let (settings, rest) = policy_options(args)?;
+    if let Some(flag) = rest.iter().find(|a| a.starts_with('-')) {
+        return Err(format!("unknown option `{flag}`"));
+    }
+    let paths: Vec<PathBuf> = rest.iter().map(PathBuf::from).collect();
+    if paths.is_empty() {
+        return Err("no PATH given".to_string());
+    }
+    let compiled = match compile_paths(&PolicyArgs { settings, paths }, err) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Ok(1),
+        Err((code, message)) => {
+            let _ = writeln!(err, "error: {message}");
+            return Ok(code);
+        }
+    };
+    let results = crate::testing::run(&compiled)
+        .map_err(|e| format!("the compiled table is unusable: {e}"))?;
+    let w = |e: std::io::Error| e.to_string();
+    let mut failed = 0;
+    for r in &results {
+        let s = &r.test.source;
+        let status = if r.passed() { "ok" } else { "FAILED" };
+        writeln!(
+            out,
+            "test {}:{} \"{}\" ... {status}",
+            s.file, s.line, r.test.name
+        )
+        .map_err(w)?;
+        if r.passed() {
+            continue;
+        }
+        failed += 1;
+        if let Some(e) = &r.error {
+            writeln!(out, "    the test's transaction was rejected: {e}").map_err(w)?;
+        }
+        for f in &r.failures {
+            writeln!(
+                out,
+                "    at {}:{}",
+                f.expectation.source.file, f.expectation.source.line
+            )
+            .map_err(w)?;
+            writeln!(out, "      expected {}", f.expected).map_err(w)?;
+            writeln!(out, "      actual   {}", f.actual).map_err(w)?;
+            if let Some(set) = &r.decisions {
+                write_explanation(out, set, &f.expectation.jurisdiction).map_err(w)?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "\n{}: {} passed, {} failed",
+        if failed == 0 { "ok" } else { "FAILED" },
+        results.len() - failed,
+        failed
+    )
+    .map_err(w)?;
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn write_explanation(
+    out: &mut dyn Write,
+    set: &crate::eval::DecisionSet,
+    jurisdiction: &str,
+) -> std::io::Result<()> {
+    let Some(e) = set
+        .explanation
+        .iter()
+        .flatten()
+        .find(|e| e.jurisdiction == jurisdiction)
+    else {
+        return Ok(());
+    };
+    if let Some(t) = &e.assessed_tier {
+        writeln!(out, "      assessed tier: {t}")?;
+    }
+    for m in &e.matched {
+        writeln!(
+            out,
+            "      matched: row {} of `{}` ({})",
+            m.row,
+            m.rule,
+            m.outcome.as_str()
+        )?;
+    }
+    for m in &e.set_aside {
+        let why = m.why.as_deref().unwrap_or("");
+        writeln!(
+            out,
+            "      set aside: row {} of `{}` ({}): {why}",
+            m.row,
+            m.rule,
+            m.outcome.as_str()
+        )?;
+    }
+    for m in &e.near_misses {
+        let cell = serde_json::to_string(&m.cell).unwrap_or_default();
+        writeln!(
+            out,
+            "      near miss: `{}` ({}) failed only on `{}`: {cell}, value {}",
+            m.rule,
+            m.outcome.as_str(),
+            m.column,
+            m.value
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! Transactions: parsing a JSON object against a table's columns.
+//!
+//! A transaction must give every column (`date` included) and nothing else;
+//! each value must have its column's JSON type and lie in its domain. Every
+//! problem is reported with its code and the field it concerns — never
+//! guessed around.
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::{Date, DateError};
+use crate::diagnostics::{Code, did_you_mean, similar};
+use crate::table::{ColumnSpec, ColumnType};
+
+/// A transaction's value, compiled for evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    /// A country or enum value, by its index in the column's domain.
+    Symbol(u32),
+    /// A string.
+    Text(String),
+    /// An ECCN.
+    Eccn(String),
+    /// A number.
+    Number(f64),
+    /// A date, as days since 1970-01-01.
+    Day(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// A parsed transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transaction {
+    /// The date as given.
+    pub date: String,
+    /// One value per column, in the table's column order.
+    pub values: Vec<Val>,
+}
+
+/// Why a transaction cannot be decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TxError {
+    /// The code (`E0601`–`E0607`).
+    pub code: String,
+    /// The field concerned, if one is.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl TxError {
+    /// A new error.
+    pub fn new(code: Code, field: Option<&str>, message: impl Into<String>) -> Self {
+        TxError {
+            code: code.info().code.to_string(),
+            field: field.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses one transaction; every problem is reported.
+pub fn parse(
+    columns: &[ColumnSpec],
+    json: &serde_json::Value,
+) -> Result<Transaction, Vec<TxError>> {
+    let Some(object) = json.as_object() else {
+        return Err(vec![TxError::new(
+            Code::MalformedTransaction,
+            None,
+            format!("a transaction is a JSON object, not {}", kind_of(json)),
+        )]);
+    };
+    let mut errors = Vec::new();
+    for key in object.keys() {
+        if !columns.iter().any(|c| c.name == *key) {
+            let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+            let close = similar(key, names.iter().copied());
+            let mut message = format!("unknown field `{key}`");
+            if let Some(help) = did_you_mean(&close) {
+                message.push_str(&format!("; {help}"));
+            }
+            errors.push(TxError::new(Code::TxUnknownField, Some(key), message));
+        }
+    }
+    let mut values = Vec::with_capacity(columns.len());
+    let mut date = String::new();
+    for col in columns {
+        let Some(v) = object.get(&col.name) else {
+            errors.push(TxError::new(
+                Code::TxMissingField,
+                Some(&col.name),
+                format!("missing field `{}` ({})", col.name, type_name(col.ty)),
+            ));
+            continue;
+        };
+        match value(col, v) {
+            Ok(val) => {
+                if col.name == "date"
+                    && let Some(text) = v.as_str()
+                {
+                    date = text.to_string();
+                }
+                values.push(val);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Transaction { date, values })
+    } else {
+        Err(errors)
+    }
+}
+
+fn value(col: &ColumnSpec, v: &serde_json::Value) -> Result<Val, TxError> {
+    let field = Some(col.name.as_str());
+    let wrong = || {
+        TxError::new(
+            Code::WrongFieldType,
+            field,
+            format!(
+                "field `{}` must be {}, found {}",
+                col.name,
+                type_name(col.ty),
+                kind_of(v)
+            ),
+        )
+    };
+    match col.ty {
+        ColumnType::Number => v.as_f64().map(Val::Number).ok_or_else(wrong),
+        ColumnType::Bool => v.as_bool().map(Val::Bool).ok_or_else(wrong),
+        ColumnType::String => v
+            .as_str()
+            .map(|s| Val::Text(s.to_string()))
+            .ok_or_else(wrong),
+        ColumnType::Date => {
+            let text = v.as_str().ok_or_else(wrong)?;
+            match Date::parse(text) {
+                Ok(d) => Ok(Val::Day(d.days_since_epoch() as f64)),
+                Err(e) => Err(TxError::new(
+                    Code::InvalidDate,
+                    field,
+                    format!(
+                        "field `{}`: `{text}` is not a date ({})",
+                        col.name,
+                        date_problem(&e)
+                    ),
+                )),
+            }
+        }
+        ColumnType::Eccn => {
+            let text = v.as_str().ok_or_else(wrong)?;
+            match crate::check::eccn_problem(text) {
+                None => Ok(Val::Eccn(text.to_string())),
+                Some(why) => Err(TxError::new(
+                    Code::InvalidEccn,
+                    field,
+                    format!("field `{}`: `{text}` is not an ECCN ({why})", col.name),
+                )),
+            }
+        }
+        ColumnType::Country | ColumnType::Enum => {
+            let text = v.as_str().ok_or_else(wrong)?;
+            match col.domain.iter().position(|d| d == text) {
+                Some(i) => Ok(Val::Symbol(i as u32)),
+                None => {
+                    let what = if col.ty == ColumnType::Country {
+                        "a known ISO 3166-1 alpha-2 country code".to_string()
+                    } else {
+                        format!(
+                            "one of the values of `{}`",
+                            col.enum_name.as_deref().unwrap_or(&col.name)
+                        )
+                    };
+                    let close = similar(text, col.domain.iter().map(String::as_str));
+                    let mut message = format!("field `{}`: `{text}` is not {what}", col.name);
+                    if let Some(help) = did_you_mean(&close) {
+                        message.push_str(&format!("; {help}"));
+                    }
+                    Err(TxError::new(Code::UnknownValue, field, message))
+                }
+            }
+        }
+    }
+}
+
+fn date_problem(e: &DateError) -> String {
+    match e {
+        DateError::Shape => "expected YYYY-MM-DD".into(),
+        DateError::Month(m) => format!("there is no month {m}"),
+        DateError::Day { day, days_in_month } => {
+            format!("that month has {days_in_month} days, not {day}")
+        }
+    }
+}
+
+fn type_name(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Date => "a date string (YYYY-MM-DD)",
+        ColumnType::Number => "a number",
+        ColumnType::Bool => "true or false",
+        ColumnType::String => "a string",
+        ColumnType::Eccn => "an ECCN string",
+        ColumnType::Country => "a country code string",
+        ColumnType::Enum => "an enum value string",
+    }
+}
+
+fn kind_of(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,436 @@
+//! The resolved program: what a checked policy means, with every name bound.
+//!
+//! Stage: after `check`, before `table`. [`lower::program`] turns an
+//! error-free workspace into a [`Program`]: columns with their types and
+//! domains, the tier scale and assessment, groups as resolved set
+//! expressions (dated terms kept), and each jurisdiction's rules with their
+//! dates narrowed by their block, their conditions resolved, and the
+//! transitive set of rules that override them. Two consumers read it: the
+//! table lowering (`crate::table`), which compiles conditions away into
+//! cells, and the direct interpreter ([`interpret`]), which evaluates the
+//! program by section 3 of the language reference with no table — the
+//! oracle of the differential test.
+
+pub mod interpret;
+pub mod lower;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::syntax::ast::{CmpOp, SetOp, Span};
+
+/// A checked policy, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    /// The project modules compiled, by name.
+    pub modules: Vec<ModuleSource>,
+    /// The columns of a transaction, by name; `date` is one of them.
+    pub columns: Vec<Column>,
+    /// The variants of every enum a column or group uses, by `module.Name`
+    /// (countries under [`COUNTRY_ENUM`]).
+    pub enums: BTreeMap<String, Vec<Variant>>,
+    /// The tier scale, lowest first (empty without a `tiers` declaration).
+    pub tiers: Vec<String>,
+    /// The `assess tier` lines in order (`otherwise` is `Cond::Const(true)`).
+    pub assess: Vec<AssessLine>,
+    /// Every group that a condition uses, directly or through other groups.
+    pub groups: Vec<Group>,
+    /// Group indices in an order where a group comes after those it uses.
+    pub group_order: Vec<usize>,
+    /// Authorizations used by `allow under`, by name.
+    pub authorizations: BTreeMap<String, Authorization>,
+    /// Jurisdictions by name.
+    pub jurisdictions: Vec<Jurisdiction>,
+    /// The `test` blocks of the project, in module then source order.
+    pub tests: Vec<Test>,
+}
+
+/// One project module's source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleSource {
+    /// The module name.
+    pub name: String,
+    /// Its path relative to the project root.
+    pub path: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// Where a declaration stands.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Source {
+    /// The module.
+    pub module: String,
+    /// The file, relative to the project root.
+    pub path: String,
+    /// The file as diagnostics name it (not serialized: it depends on
+    /// where the compiler ran).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// The byte span (not serialized: tools use line and column).
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A column of the transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The field name.
+    pub name: String,
+    /// Its type.
+    pub elem: Elem,
+}
+
+/// The type of a column or of a group's members.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Elem {
+    /// A calendar date.
+    Date,
+    /// A number.
+    Number,
+    /// `true` / `false`.
+    Bool,
+    /// Free text.
+    Str,
+    /// An ECCN, matched hierarchically.
+    Eccn,
+    /// A country code (the enum `std.countries.Country`).
+    Country,
+    /// An enum, by its key in [`Program::enums`] (`module.Name`).
+    Enum(String),
+    /// A tier rank (only the assessed tier has this type).
+    Tier,
+}
+
+/// The key of the country enum in [`Program::enums`].
+pub const COUNTRY_ENUM: &str = "std.countries.Country";
+
+/// A value of an enum or country column, with its label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// The name (`CN`, `civil`).
+    pub name: String,
+    /// The display label, if declared.
+    pub label: Option<String>,
+}
+
+/// A constant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// An enum variant, country code or string.
+    Text(String),
+    /// An ECCN (matched hierarchically by `in`).
+    Eccn(String),
+    /// A number.
+    Number(f64),
+    /// A date.
+    Date(Date),
+    /// A boolean.
+    Bool(bool),
+    /// A tier, by rank (0 = lowest).
+    Tier(usize),
+}
+
+/// What a comparison or membership test reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// A column, by index into [`Program::columns`].
+    Field(usize),
+    /// The assessed tier.
+    Tier,
+    /// A constant.
+    Const(Value),
+}
+
+/// A resolved condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// Always true or always false.
+    Const(bool),
+    /// Negation.
+    Not(Box<Cond>),
+    /// All hold.
+    And(Vec<Cond>),
+    /// One holds.
+    Or(Vec<Cond>),
+    /// `lhs in set` (or `not in` when `negated`).
+    In {
+        /// The tested value.
+        lhs: Operand,
+        /// The set.
+        set: SetExpr,
+        /// `not in`.
+        negated: bool,
+    },
+    /// `lhs op rhs`.
+    Cmp {
+        /// Left.
+        lhs: Operand,
+        /// Operator.
+        op: CmpOp,
+        /// Right.
+        rhs: Operand,
+    },
+}
+
+/// A resolved set expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetExpr {
+    /// `{a, b}`.
+    Lit(Vec<Value>),
+    /// A group, by index into [`Program::groups`].
+    Group(usize),
+    /// `first op x op y ...`, left to right.
+    Chain {
+        /// The first operand.
+        first: Box<SetExpr>,
+        /// The rest.
+        rest: Vec<(SetOp, SetExpr)>,
+    },
+    /// A term in force only in `[from, to)`.
+    Dated {
+        /// The term.
+        term: Box<SetExpr>,
+        /// Inclusive start.
+        from: Option<Date>,
+        /// Exclusive end.
+        to: Option<Date>,
+    },
+}
+
+/// A named set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Its name.
+    pub name: String,
+    /// Its module.
+    pub module: String,
+    /// The type of its members.
+    pub elem: Elem,
+    /// Its value.
+    pub value: SetExpr,
+}
+
+/// One line of the tier assessment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessLine {
+    /// The tier it gives, by rank.
+    pub tier: usize,
+    /// Its condition.
+    pub when: Cond,
+    /// Where it stands.
+    pub source: Source,
+}
+
+/// A license exception or general authorisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Authorization {
+    /// Display label.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub label: Option<String>,
+    /// Citations.
+    pub citations: Vec<String>,
+}
+
+/// The outcome of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// No license required.
+    Allow,
+    /// Eligible for these authorizations.
+    AllowUnder(Vec<String>),
+    /// A license is required.
+    RequireLicense,
+    /// Prohibited.
+    Deny,
+}
+
+impl Outcome {
+    /// 0 (`allow`) to 3 (`deny`).
+    pub fn severity(&self) -> u8 {
+        self.kind().severity()
+    }
+
+    /// The outcome without its authorizations.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::Allow => OutcomeKind::Allow,
+            Outcome::AllowUnder(_) => OutcomeKind::AllowUnder,
+            Outcome::RequireLicense => OutcomeKind::RequireLicense,
+            Outcome::Deny => OutcomeKind::Deny,
+        }
+    }
+}
+
+/// The four outcomes as the table and decisions name them, least severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(schemars::JsonSchema)]
+pub enum OutcomeKind {
+    /// No license required.
+    Allow,
+    /// Eligible for a license exception or general authorisation.
+    AllowUnder,
+    /// A license is required.
+    RequireLicense,
+    /// Prohibited.
+    Deny,
+}
+
+impl OutcomeKind {
+    /// 0 (`allow`) to 3 (`deny`).
+    pub fn severity(self) -> u8 {
+        self as u8
+    }
+
+    /// The name used in tables and decisions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Allow => "allow",
+            OutcomeKind::AllowUnder => "allow_under",
+            OutcomeKind::RequireLicense => "require_license",
+            OutcomeKind::Deny => "deny",
+        }
+    }
+}
+
+/// Review policies, least restrictive first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(schemars::JsonSchema)]
+pub enum Review {
+    /// `presumption_of_approval`
+    PresumptionOfApproval,
+    /// `case_by_case`
+    CaseByCase,
+    /// `presumption_of_denial`
+    PresumptionOfDenial,
+    /// `policy_of_denial`
+    PolicyOfDenial,
+}
+
+impl Review {
+    /// The policy named `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<Review> {
+        Some(match name {
+            "presumption_of_approval" => Review::PresumptionOfApproval,
+            "case_by_case" => Review::CaseByCase,
+            "presumption_of_denial" => Review::PresumptionOfDenial,
+            "policy_of_denial" => Review::PolicyOfDenial,
+            _ => return None,
+        })
+    }
+}
+
+/// A jurisdiction: the rules of every block of that name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Jurisdiction {
+    /// Its name.
+    pub name: String,
+    /// Its rules, by module then source order.
+    pub rules: Vec<Rule>,
+}
+
+/// A rule with its block's dates applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Its name.
+    pub name: String,
+    /// Where it is declared.
+    pub source: Source,
+    /// Inclusive start, narrowed by the block.
+    pub effective: Option<Date>,
+    /// Exclusive end, narrowed by the block.
+    pub sunset: Option<Date>,
+    /// Whether the rule's own `sunset` clause gives `sunset` (not its block).
+    pub own_sunset: bool,
+    /// `when`.
+    pub when: Cond,
+    /// `unless`.
+    pub unless: Option<Cond>,
+    /// The rules it names in `overrides`, by index into the jurisdiction's rules.
+    pub overrides: Vec<usize>,
+    /// Every rule that overrides it, directly or through a chain.
+    pub overridden_by: Vec<usize>,
+    /// `then`.
+    pub outcome: Outcome,
+    /// `tier`, by rank.
+    pub tier: Option<usize>,
+    /// `reasons`.
+    pub reasons: Vec<String>,
+    /// `review`.
+    pub review: Option<Review>,
+    /// `cite`s.
+    pub citations: Vec<String>,
+    /// `because`.
+    pub rationale: Option<String>,
+    /// `obligation`s.
+    pub obligations: Vec<String>,
+    /// Its `///` doc comment.
+    pub description: Option<String>,
+}
+
+impl Rule {
+    /// Whether the rule is in force on `date`.
+    pub fn active(&self, date: Date) -> bool {
+        self.effective.is_none_or(|from| from <= date) && self.sunset.is_none_or(|to| date < to)
+    }
+}
+
+/// A `test` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Test {
+    /// Its name.
+    pub name: String,
+    /// Where it stands.
+    pub source: Source,
+    /// `at`.
+    pub at: Date,
+    /// `given`, by column name.
+    pub given: BTreeMap<String, Value>,
+    /// `expect` lines.
+    pub expects: Vec<Expectation>,
+}
+
+/// One `expect` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// The jurisdiction.
+    pub jurisdiction: String,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// `tier T`.
+    pub tier: Option<String>,
+    /// `review P`.
+    pub review: Option<Review>,
+    /// `reasons R, ...`.
+    pub reasons: Option<Vec<String>>,
+    /// Where it stands.
+    pub source: Source,
+}
+
+impl Program {
+    /// The variants of an enum or country type (empty for other types).
+    pub fn variants(&self, elem: &Elem) -> &[Variant] {
+        let key = match elem {
+            Elem::Country => COUNTRY_ENUM,
+            Elem::Enum(key) => key.as_str(),
+            _ => return &[],
+        };
+        self.enums.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The index of a column.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}

@@ -1,0 +1,217 @@
+//! Synthetic decision tables, for the evaluation benchmark and for tests
+//! that compare the indexed evaluator with a full scan.
+//!
+//! The shape follows compiled policies: most rows test an ECCN prefix and a
+//! set of destinations within a date window; some test only destinations
+//! or a number range, so the evaluator's fallback list is exercised too.
+
+use std::collections::BTreeMap;
+
+use super::{
+    Cell, ColumnSpec, ColumnType, FORMAT, Literal, ModuleDigest, Num, Row, Sources, Table, TierRow,
+    VERSION,
+};
+use crate::hir::{OutcomeKind, Source};
+
+/// A small deterministic generator (64-bit LCG), so runs are repeatable.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1))
+    }
+
+    /// A number below `n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n.max(1) as u64) as usize
+    }
+}
+
+/// The synthetic country domain: `AA` … `HZ` (208 codes).
+pub fn countries() -> Vec<String> {
+    let mut out = Vec::new();
+    for a in b'A'..=b'H' {
+        for b in b'A'..=b'Z' {
+            out.push(String::from_utf8_lossy(&[a, b]).into_owned());
+        }
+    }
+    out
+}
+
+/// ECCN number `i` of the synthetic pool (`0A000` … `9E999`).
+pub fn eccn(i: usize) -> String {
+    let group = ["A", "B", "C", "D", "E"][(i / 1000) % 5];
+    format!("{}{group}{:03}", (i / 5000) % 10, i % 1000)
+}
+
+/// The number of distinct ECCNs rows draw from.
+pub const ECCN_POOL: usize = 50_000;
+
+/// A table of `rows` decision rows over two jurisdictions.
+pub fn table(rows: usize, seed: u64) -> Table {
+    let mut rng = Rng::new(seed);
+    let countries = countries();
+    let source = Source {
+        module: "generated".into(),
+        path: "generated.edict".into(),
+        file: "generated.edict".into(),
+        line: 1,
+        column: 1,
+        span: Default::default(),
+    };
+    let outcomes = [
+        OutcomeKind::Allow,
+        OutcomeKind::AllowUnder,
+        OutcomeKind::RequireLicense,
+        OutcomeKind::Deny,
+    ];
+    let mut decision_table = Vec::with_capacity(rows);
+    for id in 0..rows {
+        let mut cells = BTreeMap::new();
+        let kind = rng.below(10);
+        if kind < 8 {
+            let mut prefix = eccn(rng.below(ECCN_POOL));
+            if rng.below(4) == 0 {
+                prefix.push_str(".a");
+            }
+            cells.insert(
+                "item".into(),
+                Cell::EccnIn {
+                    prefixes: vec![prefix],
+                    except: Vec::new(),
+                },
+            );
+        } else if kind == 8 {
+            cells.insert(
+                "value".into(),
+                Cell::Range {
+                    min: Some(Literal::Number(Num(rng.below(1_000_000) as f64))),
+                    min_inclusive: Some(true),
+                    max: None,
+                    max_inclusive: None,
+                },
+            );
+        }
+        let picked: Vec<Literal> = (0..1 + rng.below(12))
+            .map(|_| Literal::Text(countries[rng.below(countries.len())].clone()))
+            .collect();
+        let mut picked = picked;
+        picked.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        picked.dedup();
+        cells.insert(
+            "destination".into(),
+            if rng.below(3) == 0 {
+                Cell::NotIn { values: picked }
+            } else {
+                Cell::In { values: picked }
+            },
+        );
+        let year = 2020 + rng.below(8);
+        cells.insert(
+            "date".into(),
+            Cell::Range {
+                min: Some(Literal::Text(format!("{year}-01-01"))),
+                min_inclusive: Some(true),
+                max: Some(Literal::Text(format!("{}-01-01", year + 1 + rng.below(3)))),
+                max_inclusive: Some(false),
+            },
+        );
+        let outcome = outcomes[rng.below(4)];
+        decision_table.push(Row {
+            id,
+            jurisdiction: ["EU", "US"][rng.below(2)].into(),
+            rule: format!("rule_{id}"),
+            cells,
+            outcome,
+            severity: outcome.severity(),
+            authorizations: if outcome == OutcomeKind::AllowUnder {
+                vec!["GEN".into()]
+            } else {
+                Vec::new()
+            },
+            tier: None,
+            reasons: vec!["NS".into()],
+            review: None,
+            obligations: Vec::new(),
+            citations: vec![format!("generated § {id}")],
+            rationale: None,
+            description: None,
+            source: source.clone(),
+        });
+    }
+    Table {
+        format: FORMAT.into(),
+        version: VERSION,
+        policy: "generated".into(),
+        compiler: format!("edict {}", env!("CARGO_PKG_VERSION")),
+        sources: Sources {
+            digest: super::sha256(b"generated"),
+            modules: vec![ModuleDigest {
+                module: "generated".into(),
+                path: "generated.edict".into(),
+                sha256: super::sha256(b"generated"),
+            }],
+        },
+        tiers: vec!["low".into(), "high".into()],
+        columns: vec![
+            column("date", ColumnType::Date, Vec::new()),
+            column("destination", ColumnType::Country, countries),
+            column("item", ColumnType::Eccn, Vec::new()),
+            column("value", ColumnType::Number, Vec::new()),
+        ],
+        jurisdictions: vec!["EU".into(), "US".into()],
+        authorizations: BTreeMap::new(),
+        tier_table: vec![
+            TierRow {
+                cells: BTreeMap::from([(
+                    "value".to_string(),
+                    Cell::Range {
+                        min: Some(Literal::Number(Num(500_000.0))),
+                        min_inclusive: Some(true),
+                        max: None,
+                        max_inclusive: None,
+                    },
+                )]),
+                tier: "high".into(),
+                source: source.clone(),
+            },
+            TierRow {
+                cells: BTreeMap::new(),
+                tier: "low".into(),
+                source,
+            },
+        ],
+        decision_table,
+    }
+}
+
+fn column(name: &str, ty: ColumnType, domain: Vec<String>) -> ColumnSpec {
+    ColumnSpec {
+        name: name.into(),
+        ty,
+        enum_name: None,
+        domain,
+        labels: BTreeMap::new(),
+    }
+}
+
+/// A transaction for [`table`]'s columns, as JSON.
+pub fn transaction(rng: &mut Rng) -> serde_json::Value {
+    let countries = countries();
+    let mut item = eccn(rng.below(ECCN_POOL));
+    if rng.below(2) == 0 {
+        item.push_str([".a", ".b", ".a.1"][rng.below(3)]);
+    }
+    serde_json::json!({
+        "date": format!("{}-{:02}-15", 2020 + rng.below(10), 1 + rng.below(12)),
+        "destination": countries[rng.below(countries.len())],
+        "item": item,
+        "value": rng.below(1_000_000),
+    })
+}

@@ -1,0 +1,967 @@
+//! Compiles a [`Program`] into a [`Table`].
+//!
+//! For each rule the lowering builds the condition under which it survives
+//! to the merge step: in force (its dates, narrowed by its block), `when`
+//! holds, `unless` does not, and no rule overriding it (directly or through
+//! a chain) matches. That condition is brought to disjunctive normal form
+//! over per-column sets ([`super::sets`]): a conjunction is one [`ColSet`]
+//! per column, intersected as it is built, and dropped the moment a column
+//! becomes empty — so unsatisfiable rows never appear. Dated group
+//! membership becomes a disjunction over the stretches of days where the
+//! group is constant. Conjunctions are then simplified (subsumed ones
+//! dropped, ones differing in a single column merged) and written as rows
+//! of plain cells. The same is done for each `assess` line, kept in order.
+
+use std::collections::BTreeMap;
+
+use super::sets::{BitSet, ColSet, Cut, Dated, IntervalSet};
+use super::{
+    Cell, ColumnSpec, ColumnType, FORMAT, Literal, ModuleDigest, Num, Row, Sources, TIER_COLUMN,
+    Table, TierRow, VERSION, sha256,
+};
+use crate::date::Date;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::hir::interpret::under;
+use crate::hir::{Cond, Elem, Operand, Outcome, Program, Rule, SetExpr, Value};
+use crate::syntax::ast::{CmpOp, SetOp};
+
+/// The most rows one rule or `assess` line may expand to.
+pub const MAX_ROWS_PER_RULE: usize = 20_000;
+
+/// A column key in a conjunction: a column index, or [`TIER_KEY`].
+pub type Key = usize;
+/// The key of the assessed tier.
+pub const TIER_KEY: Key = usize::MAX;
+/// A conjunction: the values each constrained column may take.
+pub type Conj = BTreeMap<Key, ColSet>;
+
+/// The region where one rule decides, for the table-level analysis.
+#[derive(Debug, Clone)]
+pub struct RuleRegion {
+    /// Index into the program's jurisdictions.
+    pub jurisdiction: usize,
+    /// Index into that jurisdiction's rules.
+    pub rule: usize,
+    /// Where the rule matches (before overrides are applied).
+    pub matches: Vec<Conj>,
+    /// Where it survives overrides: its rows.
+    pub survives: Vec<Conj>,
+}
+
+/// A compiled table with the regions the analysis reads.
+#[derive(Debug, Clone)]
+pub struct Lowered {
+    /// The table.
+    pub table: Table,
+    /// One region per rule, in row order.
+    pub regions: Vec<RuleRegion>,
+    /// The class domains of the columns.
+    pub domains: Domains,
+}
+
+/// Compiles a program; errors name the rule that expands too far.
+pub fn table(program: &Program) -> Result<Lowered, Vec<Diagnostic>> {
+    let domains = Domains::new(program);
+    let mut lw = Lowerer {
+        program,
+        domains: &domains,
+        groups: BTreeMap::new(),
+    };
+    lw.evaluate_groups();
+    let mut errors = Vec::new();
+    let mut tier_table = Vec::new();
+    for line in &program.assess {
+        let cond = lw.prepare(&line.when);
+        match lw.dnf(&cond, true) {
+            Ok(conjs) => {
+                for cells in lw.rows_of(simplify(conjs)) {
+                    tier_table.push(TierRow {
+                        cells,
+                        tier: program.tiers.get(line.tier).cloned().unwrap_or_default(),
+                        source: line.source.clone(),
+                    });
+                }
+            }
+            Err(TooMany) => errors.push(too_many(&line.source, "this `assess` line")),
+        }
+    }
+    let mut rows = Vec::new();
+    let mut regions = Vec::new();
+    for (ji, j) in program.jurisdictions.iter().enumerate() {
+        for (ri, rule) in j.rules.iter().enumerate() {
+            let matches = lw.dnf(&lw.prepare(&matching(rule)), true);
+            let survives = lw.dnf(&lw.prepare(&surviving(rule, &j.rules)), true);
+            let (Ok(matches), Ok(survives)) = (matches, survives) else {
+                errors.push(too_many(&rule.source, &format!("rule `{}`", rule.name)));
+                continue;
+            };
+            let survives = simplify(survives);
+            for cells in lw.rows_of(survives.clone()) {
+                rows.push(row(rows.len(), &j.name, rule, cells, &program.tiers));
+            }
+            regions.push(RuleRegion {
+                jurisdiction: ji,
+                rule: ri,
+                matches,
+                survives,
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let table = Table {
+        format: FORMAT.into(),
+        version: VERSION,
+        policy: policy_name(program),
+        compiler: format!("edict {}", env!("CARGO_PKG_VERSION")),
+        sources: sources(program),
+        tiers: program.tiers.clone(),
+        columns: columns(program),
+        jurisdictions: program
+            .jurisdictions
+            .iter()
+            .map(|j| j.name.clone())
+            .collect(),
+        authorizations: program.authorizations.clone(),
+        tier_table,
+        decision_table: rows,
+    };
+    Ok(Lowered {
+        table,
+        regions,
+        domains,
+    })
+}
+
+struct TooMany;
+
+fn too_many(source: &crate::hir::Source, what: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::TableTooLarge,
+        &source.file,
+        source.span,
+        format!("{what} expands to more than {MAX_ROWS_PER_RULE} table rows"),
+    )
+    .label("too many combinations")
+    .note("each `or`, each `not` of an `and`, and each overriding rule multiplies the rows")
+    .help("name the repeated parts as groups, or split the rule")
+}
+
+fn row(
+    id: usize,
+    jurisdiction: &str,
+    rule: &Rule,
+    cells: BTreeMap<String, Cell>,
+    tiers: &[String],
+) -> Row {
+    let authorizations = match &rule.outcome {
+        Outcome::AllowUnder(a) => a.clone(),
+        _ => Vec::new(),
+    };
+    Row {
+        id,
+        jurisdiction: jurisdiction.to_string(),
+        rule: rule.name.clone(),
+        cells,
+        outcome: rule.outcome.kind(),
+        severity: rule.outcome.severity(),
+        authorizations,
+        tier: rule.tier.and_then(|t| tiers.get(t).cloned()),
+        reasons: rule.reasons.clone(),
+        review: rule.review,
+        obligations: rule.obligations.clone(),
+        citations: rule.citations.clone(),
+        rationale: rule.rationale.clone(),
+        description: rule.description.clone(),
+        source: rule.source.clone(),
+    }
+}
+
+/// The rule's own match: in force, `when`, not `unless`.
+fn matching(rule: &Rule) -> Cond {
+    let mut parts = Vec::new();
+    if let Some(from) = rule.effective {
+        parts.push(date_cmp(CmpOp::Ge, from));
+    }
+    if let Some(to) = rule.sunset {
+        parts.push(date_cmp(CmpOp::Lt, to));
+    }
+    parts.push(rule.when.clone());
+    if let Some(unless) = &rule.unless {
+        parts.push(Cond::Not(Box::new(unless.clone())));
+    }
+    Cond::And(parts)
+}
+
+/// The rule matches and no rule overriding it does.
+fn surviving(rule: &Rule, rules: &[Rule]) -> Cond {
+    let mut parts = vec![matching(rule)];
+    for &o in &rule.overridden_by {
+        if let Some(other) = rules.get(o) {
+            parts.push(Cond::Not(Box::new(matching(other))));
+        }
+    }
+    Cond::And(parts)
+}
+
+/// A test of the `date` column, marked by the `Date` constant operand.
+fn date_cmp(op: CmpOp, d: Date) -> Cond {
+    Cond::Cmp {
+        lhs: Operand::Const(Value::Text(DATE_MARK.into())),
+        op,
+        rhs: Operand::Const(Value::Date(d)),
+    }
+}
+
+/// Stands for the `date` column in conditions the lowering builds itself.
+const DATE_MARK: &str = "\u{0}date";
+
+fn policy_name(program: &Program) -> String {
+    let names: Vec<&str> = program.modules.iter().map(|m| m.name.as_str()).collect();
+    let Some(first) = names.first() else {
+        return String::new();
+    };
+    let mut common: Vec<&str> = first.split('.').collect();
+    for name in &names[1..] {
+        let segs: Vec<&str> = name.split('.').collect();
+        let n = common.iter().zip(&segs).take_while(|(a, b)| a == b).count();
+        common.truncate(n);
+    }
+    common.join(".")
+}
+
+fn sources(program: &Program) -> Sources {
+    let modules: Vec<ModuleDigest> = program
+        .modules
+        .iter()
+        .map(|m| ModuleDigest {
+            module: m.name.clone(),
+            path: m.path.clone(),
+            sha256: sha256(m.text.as_bytes()),
+        })
+        .collect();
+    let mut listing = String::new();
+    for m in &modules {
+        listing.push_str(&format!("{} {}\n", m.sha256, m.module));
+    }
+    Sources {
+        digest: sha256(listing.as_bytes()),
+        modules,
+    }
+}
+
+fn columns(program: &Program) -> Vec<ColumnSpec> {
+    program
+        .columns
+        .iter()
+        .map(|c| {
+            let (ty, enum_name) = match &c.elem {
+                Elem::Date => (ColumnType::Date, None),
+                Elem::Number | Elem::Tier => (ColumnType::Number, None),
+                Elem::Bool => (ColumnType::Bool, None),
+                Elem::Str => (ColumnType::String, None),
+                Elem::Eccn => (ColumnType::Eccn, None),
+                Elem::Country => (ColumnType::Country, None),
+                Elem::Enum(key) => (
+                    ColumnType::Enum,
+                    Some(key.rsplit('.').next().unwrap_or(key).to_string()),
+                ),
+            };
+            let variants = program.variants(&c.elem);
+            ColumnSpec {
+                name: c.name.clone(),
+                ty,
+                enum_name,
+                domain: variants.iter().map(|v| v.name.clone()).collect(),
+                labels: variants
+                    .iter()
+                    .filter_map(|v| v.label.clone().map(|l| (v.name.clone(), l)))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The classes of every type, as the policy can tell values apart.
+#[derive(Debug, Clone)]
+pub struct Domains {
+    /// Every ECCN prefix the policy mentions, sorted; the class after the
+    /// last is "under none of them".
+    pub eccns: Vec<String>,
+    /// Every string the policy mentions, sorted; the class after the last
+    /// is "any other string".
+    pub strings: Vec<String>,
+    /// Variant names of each enum (countries too), by key.
+    pub enums: BTreeMap<String, Vec<String>>,
+}
+
+impl Domains {
+    fn new(program: &Program) -> Self {
+        let mut eccns = std::collections::BTreeSet::new();
+        let mut strings = std::collections::BTreeSet::new();
+        let mut note = |v: &Value| match v {
+            Value::Eccn(e) => {
+                eccns.insert(e.clone());
+            }
+            Value::Text(t) => {
+                strings.insert(t.clone());
+            }
+            _ => {}
+        };
+        let mut conds: Vec<&Cond> = program.assess.iter().map(|l| &l.when).collect();
+        for j in &program.jurisdictions {
+            for r in &j.rules {
+                conds.push(&r.when);
+                conds.extend(r.unless.as_ref());
+            }
+        }
+        let mut sets: Vec<&SetExpr> = program.groups.iter().map(|g| &g.value).collect();
+        while let Some(c) = conds.pop() {
+            match c {
+                Cond::Const(_) => {}
+                Cond::Not(inner) => conds.push(inner),
+                Cond::And(items) | Cond::Or(items) => conds.extend(items),
+                Cond::In { lhs, set, .. } => {
+                    if let Operand::Const(v) = lhs {
+                        note(v);
+                    }
+                    sets.push(set);
+                }
+                Cond::Cmp { lhs, rhs, .. } => {
+                    for o in [lhs, rhs] {
+                        if let Operand::Const(v) = o {
+                            note(v);
+                        }
+                    }
+                }
+            }
+        }
+        while let Some(s) = sets.pop() {
+            match s {
+                SetExpr::Lit(items) => items.iter().for_each(&mut note),
+                SetExpr::Group(_) => {}
+                SetExpr::Chain { first, rest } => {
+                    sets.push(first);
+                    sets.extend(rest.iter().map(|(_, e)| e));
+                }
+                SetExpr::Dated { term, .. } => sets.push(term),
+            }
+        }
+        strings.remove(DATE_MARK);
+        Domains {
+            eccns: eccns.into_iter().collect(),
+            strings: strings.into_iter().collect(),
+            enums: program
+                .enums
+                .iter()
+                .map(|(k, vs)| (k.clone(), vs.iter().map(|v| v.name.clone()).collect()))
+                .collect(),
+        }
+    }
+
+    /// The number of classes of a finite type; `None` for ordered types.
+    pub fn classes(&self, elem: &Elem) -> Option<usize> {
+        match elem {
+            Elem::Bool => Some(2),
+            Elem::Str => Some(self.strings.len() + 1),
+            Elem::Eccn => Some(self.eccns.len() + 1),
+            Elem::Country => Some(self.enum_variants(elem).len()),
+            Elem::Enum(_) => Some(self.enum_variants(elem).len()),
+            Elem::Date | Elem::Number | Elem::Tier => None,
+        }
+    }
+
+    fn enum_variants(&self, elem: &Elem) -> &[String] {
+        let key = match elem {
+            Elem::Country => crate::hir::COUNTRY_ENUM,
+            Elem::Enum(k) => k.as_str(),
+            _ => return &[],
+        };
+        self.enums.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Everything of a type.
+    pub fn full(&self, elem: &Elem) -> ColSet {
+        match self.classes(elem) {
+            Some(n) => ColSet::Classes(BitSet::full(n)),
+            None => ColSet::Ranges(IntervalSet::full(*elem != Elem::Number)),
+        }
+    }
+
+    /// The values equal to `v` (for ECCNs: lying under `v`).
+    pub fn of_value(&self, elem: &Elem, v: &Value) -> ColSet {
+        let mut bits = self.classes(elem).map(BitSet::empty);
+        match (elem, v, &mut bits) {
+            (Elem::Bool, Value::Bool(b), Some(bits)) => bits.insert(usize::from(*b)),
+            (Elem::Str, Value::Text(t), Some(bits)) => {
+                if let Ok(i) = self.strings.binary_search(t) {
+                    bits.insert(i);
+                }
+            }
+            (Elem::Eccn, Value::Eccn(p), Some(bits)) => {
+                for (i, e) in self.eccns.iter().enumerate() {
+                    if under(e, p) {
+                        bits.insert(i);
+                    }
+                }
+            }
+            (Elem::Country | Elem::Enum(_), Value::Text(t), Some(bits)) => {
+                if let Some(i) = self.enum_variants(elem).iter().position(|n| n == t) {
+                    bits.insert(i);
+                }
+            }
+            (Elem::Number, Value::Number(n), None) => {
+                return ColSet::Ranges(IntervalSet::point(*n, false));
+            }
+            (Elem::Date, Value::Date(d), None) => {
+                return ColSet::Ranges(IntervalSet::point(d.days_since_epoch() as f64, true));
+            }
+            (Elem::Tier, Value::Tier(r), None) => {
+                return ColSet::Ranges(IntervalSet::point(*r as f64, true));
+            }
+            _ => {}
+        }
+        match bits {
+            Some(bits) => ColSet::Classes(bits),
+            None => ColSet::Ranges(IntervalSet::between(Cut::Top, Cut::Top, false)),
+        }
+    }
+
+    /// The cell alternatives that together admit exactly `set` (one cell
+    /// each; several when one cell cannot say it). Empty = no test needed.
+    pub fn cells(&self, elem: &Elem, set: &ColSet) -> Vec<Cell> {
+        if set.is_full() {
+            return Vec::new();
+        }
+        match (elem, set) {
+            (Elem::Eccn, ColSet::Classes(bits)) => eccn_cells(&self.eccns, bits),
+            (Elem::Str, ColSet::Classes(bits)) => {
+                let other = self.strings.len();
+                let pick = |keep: bool| -> Vec<Literal> {
+                    (0..other)
+                        .filter(|&i| bits.contains(i) == keep)
+                        .map(|i| Literal::Text(self.strings[i].clone()))
+                        .collect()
+                };
+                if bits.contains(other) {
+                    vec![Cell::NotIn {
+                        values: pick(false),
+                    }]
+                } else {
+                    vec![Cell::In { values: pick(true) }]
+                }
+            }
+            (Elem::Bool, ColSet::Classes(bits)) => vec![Cell::In {
+                values: bits.iter().map(|i| Literal::Bool(i == 1)).collect(),
+            }],
+            (_, ColSet::Classes(bits)) => {
+                let names = self.enum_variants(elem);
+                let lits = |keep: bool| -> Vec<Literal> {
+                    names
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| bits.contains(*i) == keep)
+                        .map(|(_, n)| Literal::Text(n.clone()))
+                        .collect()
+                };
+                if bits.count() * 2 <= bits.universe() {
+                    vec![Cell::In { values: lits(true) }]
+                } else {
+                    vec![Cell::NotIn {
+                        values: lits(false),
+                    }]
+                }
+            }
+            (_, ColSet::Ranges(r)) => r
+                .parts
+                .iter()
+                .map(|&(lo, hi)| range_cell(elem, lo, hi))
+                .collect(),
+        }
+    }
+}
+
+fn range_cell(elem: &Elem, lo: Cut, hi: Cut) -> Cell {
+    let lit = |v: f64| -> Literal {
+        match elem {
+            Elem::Date => Literal::Text(Date::from_days_since_epoch(v as i64).to_string()),
+            _ => Literal::Number(Num(v)),
+        }
+    };
+    let (min, min_inclusive) = match lo {
+        Cut::Before(v) => (Some(lit(v)), Some(true)),
+        Cut::After(v) => (Some(lit(v)), Some(false)),
+        Cut::Bottom | Cut::Top => (None, None),
+    };
+    let (max, max_inclusive) = match hi {
+        Cut::Before(v) => (Some(lit(v)), Some(false)),
+        Cut::After(v) => (Some(lit(v)), Some(true)),
+        Cut::Bottom | Cut::Top => (None, None),
+    };
+    Cell::Range {
+        min,
+        min_inclusive,
+        max,
+        max_inclusive,
+    }
+}
+
+/// ECCN cells admitting exactly the classes in `bits` (class `i` < n is
+/// "deepest mentioned prefix is `eccns[i]`", class n is "under none").
+fn eccn_cells(eccns: &[String], bits: &BitSet) -> Vec<Cell> {
+    let n = eccns.len();
+    // parent[i]: the deepest mentioned strict ancestor of eccns[i].
+    let parent: Vec<Option<usize>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| j != i && under(&eccns[i], &eccns[j]))
+                .max_by_key(|&j| eccns[j].len())
+        })
+        .collect();
+    let children =
+        |p: Option<usize>| -> Vec<usize> { (0..n).filter(|&i| parent[i] == p).collect() };
+    let inside = |i: usize| bits.contains(i);
+    // Descends from `tops`, through classes whose membership equals `skip`,
+    // to the first classes whose membership differs.
+    let frontier = |tops: &[Option<usize>], skip: bool| -> Vec<usize> {
+        let mut found = Vec::new();
+        let mut stack: Vec<usize> = tops.iter().flat_map(|t| children(*t)).collect();
+        while let Some(c) = stack.pop() {
+            if inside(c) == skip {
+                stack.extend(children(Some(c)));
+            } else {
+                found.push(c);
+            }
+        }
+        found.sort_unstable();
+        found
+    };
+    let names = |ids: &[usize]| -> Vec<String> {
+        let mut v: Vec<String> = ids.iter().map(|&i| eccns[i].clone()).collect();
+        v.sort();
+        v
+    };
+    let mut cells = Vec::new();
+    let mut excluded: Vec<Option<usize>> = if bits.contains(n) {
+        let out = frontier(&[None], true);
+        cells.push(Cell::EccnNotIn {
+            prefixes: names(&out),
+        });
+        out.into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    loop {
+        let tops = frontier(&excluded, false);
+        if tops.is_empty() {
+            break;
+        }
+        let top_ids: Vec<Option<usize>> = tops.iter().map(|&t| Some(t)).collect();
+        let except = frontier(&top_ids, true);
+        cells.push(Cell::EccnIn {
+            prefixes: names(&tops),
+            except: names(&except),
+        });
+        excluded = except.into_iter().map(Some).collect();
+    }
+    cells
+}
+
+/// Drops duplicate and subsumed conjunctions and merges pairs that differ
+/// in one column, until nothing changes (bounded for large lists).
+fn simplify(mut conjs: Vec<Conj>) -> Vec<Conj> {
+    const QUADRATIC_LIMIT: usize = 2_000;
+    if conjs.len() > QUADRATIC_LIMIT {
+        return conjs;
+    }
+    loop {
+        let mut changed = false;
+        'outer: for i in 0..conjs.len() {
+            for j in 0..conjs.len() {
+                if i == j {
+                    continue;
+                }
+                if subsumes(&conjs[j], &conjs[i]) {
+                    conjs.remove(i);
+                    changed = true;
+                    break 'outer;
+                }
+                if let Some(merged) = merge_one(&conjs[i], &conjs[j]) {
+                    let (a, b) = (i.min(j), i.max(j));
+                    conjs.remove(b);
+                    conjs[a] = merged;
+                    changed = true;
+                    break 'outer;
+                }
+            }
+        }
+        if !changed {
+            return conjs;
+        }
+    }
+}
+
+/// Whether every transaction of `small` is in `big`.
+fn subsumes(big: &Conj, small: &Conj) -> bool {
+    big.iter()
+        .all(|(k, b)| small.get(k).is_some_and(|s| s.subset_of(b)))
+}
+
+/// The union of two conjunctions equal in all columns but one.
+fn merge_one(a: &Conj, b: &Conj) -> Option<Conj> {
+    if a.len() != b.len() || !a.keys().eq(b.keys()) {
+        return None;
+    }
+    let differing: Vec<&Key> = a.keys().filter(|k| a.get(*k) != b.get(*k)).collect();
+    let [k] = differing.as_slice() else {
+        return None;
+    };
+    let mut out = a.clone();
+    let merged = a.get(*k)?.union(b.get(*k)?);
+    if merged.is_full() {
+        out.remove(*k);
+    } else {
+        out.insert(**k, merged);
+    }
+    Some(out)
+}
+
+struct Lowerer<'p> {
+    program: &'p Program,
+    domains: &'p Domains,
+    /// Each group's members, stretch by stretch.
+    groups: BTreeMap<usize, Dated<ColSet>>,
+}
+
+impl Lowerer<'_> {
+    /// Evaluates every group once, each after the groups it uses.
+    fn evaluate_groups(&mut self) {
+        for &g in &self.program.group_order {
+            let group = &self.program.groups[g];
+            let value = self.set(&group.elem, &group.value);
+            self.groups.insert(g, value);
+        }
+    }
+
+    fn set(&self, elem: &Elem, e: &SetExpr) -> Dated<ColSet> {
+        let empty = || self.domains.full(elem).complement();
+        match e {
+            SetExpr::Lit(items) => {
+                let mut acc = empty();
+                for v in items {
+                    acc = acc.union(&self.domains.of_value(elem, v));
+                }
+                Dated::constant(acc)
+            }
+            SetExpr::Group(id) => self
+                .groups
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| Dated::constant(empty())),
+            SetExpr::Chain { first, rest } => {
+                let mut acc = self.set(elem, first);
+                for (op, operand) in rest {
+                    let rhs = self.set(elem, operand);
+                    acc = acc.zip(&rhs, |a, b| match op {
+                        SetOp::Union => a.union(b),
+                        SetOp::Intersect => a.intersect(b),
+                        SetOp::Minus => a.minus(b),
+                    });
+                }
+                acc
+            }
+            SetExpr::Dated { term, from, to } => self.set(elem, term).window(
+                from.map(Date::days_since_epoch),
+                to.map(Date::days_since_epoch),
+                empty(),
+            ),
+        }
+    }
+
+    /// Replaces what the table cannot test by constants: tests of the tier
+    /// when no tier is assessed.
+    fn prepare(&self, c: &Cond) -> Cond {
+        if !self.program.assess.is_empty() {
+            return c.clone();
+        }
+        match c {
+            Cond::Not(inner) => Cond::Not(Box::new(self.prepare(inner))),
+            Cond::And(items) => Cond::And(items.iter().map(|i| self.prepare(i)).collect()),
+            Cond::Or(items) => Cond::Or(items.iter().map(|i| self.prepare(i)).collect()),
+            Cond::In {
+                lhs: Operand::Tier, ..
+            } => Cond::Const(false),
+            Cond::Cmp { lhs, rhs, .. } if *lhs == Operand::Tier || *rhs == Operand::Tier => {
+                Cond::Const(false)
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// The conjunctions of `c` (of `not c` when `!positive`).
+    fn dnf(&self, c: &Cond, positive: bool) -> Result<Vec<Conj>, TooMany> {
+        match c {
+            Cond::Const(b) => Ok(if *b == positive {
+                vec![Conj::new()]
+            } else {
+                Vec::new()
+            }),
+            Cond::Not(inner) => self.dnf(inner, !positive),
+            Cond::And(items) | Cond::Or(items) => {
+                let all = matches!(c, Cond::And(_)) == positive;
+                if all {
+                    let mut acc = vec![Conj::new()];
+                    for item in items {
+                        let next = self.dnf(item, positive)?;
+                        acc = product(&acc, &next)?;
+                        if acc.is_empty() {
+                            break;
+                        }
+                    }
+                    Ok(acc)
+                } else {
+                    let mut acc = Vec::new();
+                    for item in items {
+                        acc.extend(self.dnf(item, positive)?);
+                        if acc.len() > MAX_ROWS_PER_RULE {
+                            return Err(TooMany);
+                        }
+                    }
+                    Ok(acc)
+                }
+            }
+            Cond::In { lhs, set, negated } => Ok(self.membership(lhs, set, positive != *negated)),
+            Cond::Cmp { lhs, op, rhs } => Ok(self.comparison(lhs, *op, rhs, positive)),
+        }
+    }
+
+    /// The element type of a set tested for a constant `v`.
+    fn set_elem(&self, set: &SetExpr, v: &Value) -> Elem {
+        let mut stack = vec![set];
+        while let Some(s) = stack.pop() {
+            match s {
+                SetExpr::Group(id) => {
+                    if let Some(g) = self.program.groups.get(*id) {
+                        return g.elem.clone();
+                    }
+                }
+                SetExpr::Chain { first, rest } => {
+                    stack.push(first);
+                    stack.extend(rest.iter().map(|(_, e)| e));
+                }
+                SetExpr::Dated { term, .. } => stack.push(term),
+                SetExpr::Lit(_) => {}
+            }
+        }
+        match v {
+            Value::Eccn(_) => Elem::Eccn,
+            Value::Number(_) => Elem::Number,
+            Value::Tier(_) => Elem::Tier,
+            Value::Date(_) => Elem::Date,
+            Value::Bool(_) => Elem::Bool,
+            Value::Text(t) => self
+                .program
+                .enums
+                .iter()
+                .find(|(_, vs)| vs.iter().any(|x| x.name == *t))
+                .map_or(Elem::Str, |(key, _)| {
+                    if key == crate::hir::COUNTRY_ENUM {
+                        Elem::Country
+                    } else {
+                        Elem::Enum(key.clone())
+                    }
+                }),
+        }
+    }
+
+    /// The key and element type of an operand that reads the transaction.
+    fn key_of(&self, o: &Operand) -> Option<(Key, Elem)> {
+        match o {
+            Operand::Field(i) => Some((*i, self.program.columns.get(*i)?.elem.clone())),
+            Operand::Tier => Some((TIER_KEY, Elem::Tier)),
+            Operand::Const(Value::Text(t)) if t == DATE_MARK => {
+                Some((self.program.column("date")?, Elem::Date))
+            }
+            Operand::Const(_) => None,
+        }
+    }
+
+    fn membership(&self, lhs: &Operand, set: &SetExpr, positive: bool) -> Vec<Conj> {
+        let date = self.program.column("date").unwrap_or(0);
+        let (key, elem, constant) = match (self.key_of(lhs), lhs) {
+            (Some((key, elem)), _) => (key, elem, None),
+            (None, Operand::Const(v)) => (usize::MAX - 1, self.set_elem(set, v), Some(v)),
+            (None, _) => return Vec::new(),
+        };
+        let value = self.set(&elem, set);
+        let mut out = Vec::new();
+        for (from, to, members) in value.stretches() {
+            let members = if positive {
+                members.clone()
+            } else {
+                members.complement()
+            };
+            let mut conj = Conj::new();
+            match constant {
+                Some(v) => {
+                    if members
+                        .intersect(&self.domains.of_value(&elem, v))
+                        .is_empty()
+                    {
+                        continue;
+                    }
+                }
+                None => {
+                    if members.is_empty() {
+                        continue;
+                    }
+                    if !members.is_full() {
+                        conj.insert(key, members);
+                    }
+                }
+            }
+            if from.is_some() || to.is_some() {
+                let lo = from.map_or(Cut::Bottom, |d| Cut::Before(d as f64));
+                let hi = to.map_or(Cut::Top, |d| Cut::Before(d as f64));
+                let days = ColSet::Ranges(IntervalSet::between(lo, hi, true));
+                let merged = match conj.get(&date) {
+                    Some(existing) => existing.intersect(&days),
+                    None => days,
+                };
+                if merged.is_empty() {
+                    continue;
+                }
+                conj.insert(date, merged);
+            }
+            out.push(conj);
+        }
+        out
+    }
+
+    fn comparison(&self, lhs: &Operand, op: CmpOp, rhs: &Operand, positive: bool) -> Vec<Conj> {
+        let (key, elem, op, constant) = match (self.key_of(lhs), self.key_of(rhs), lhs, rhs) {
+            (Some((k, e)), None, _, Operand::Const(v)) => (k, e, op, v),
+            (None, Some((k, e)), Operand::Const(v), _) => (k, e, flip(op), v),
+            (None, None, Operand::Const(a), Operand::Const(b)) => {
+                let truth = const_compare(a, op, b);
+                return if truth == positive {
+                    vec![Conj::new()]
+                } else {
+                    Vec::new()
+                };
+            }
+            // Two columns compared: the checker rejects it before lowering.
+            _ => return Vec::new(),
+        };
+        let set = match (&elem, constant) {
+            (Elem::Number | Elem::Date | Elem::Tier, _) => {
+                let discrete = elem != Elem::Number;
+                let v = match constant {
+                    Value::Number(n) => *n,
+                    Value::Date(d) => d.days_since_epoch() as f64,
+                    Value::Tier(r) => *r as f64,
+                    _ => return Vec::new(),
+                };
+                let (lo, hi) = match op {
+                    CmpOp::Lt => (Cut::Bottom, Cut::Before(v)),
+                    CmpOp::Le => (Cut::Bottom, Cut::After(v)),
+                    CmpOp::Gt => (Cut::After(v), Cut::Top),
+                    CmpOp::Ge => (Cut::Before(v), Cut::Top),
+                    CmpOp::Eq | CmpOp::Ne => (Cut::Before(v), Cut::After(v)),
+                };
+                let s = ColSet::Ranges(IntervalSet::between(lo, hi, discrete));
+                if op == CmpOp::Ne { s.complement() } else { s }
+            }
+            _ => {
+                let s = self.domains.of_value(&elem, constant);
+                match op {
+                    CmpOp::Eq => s,
+                    CmpOp::Ne => s.complement(),
+                    // No order on these types: the checker rejects it.
+                    _ => return Vec::new(),
+                }
+            }
+        };
+        let set = if positive { set } else { set.complement() };
+        if set.is_empty() {
+            return Vec::new();
+        }
+        let mut conj = Conj::new();
+        if !set.is_full() {
+            conj.insert(key, set);
+        }
+        vec![conj]
+    }
+
+    /// The rows of simplified conjunctions: each column's set becomes one
+    /// cell, or several alternatives that each make a row.
+    fn rows_of(&self, conjs: Vec<Conj>) -> Vec<BTreeMap<String, Cell>> {
+        let mut rows = Vec::new();
+        for conj in conjs {
+            let mut partial: Vec<BTreeMap<String, Cell>> = vec![BTreeMap::new()];
+            for (key, set) in &conj {
+                let (name, elem) = if *key == TIER_KEY {
+                    (TIER_COLUMN.to_string(), Elem::Tier)
+                } else {
+                    let c = &self.program.columns[*key];
+                    (c.name.clone(), c.elem.clone())
+                };
+                let cells = self.domains.cells(&elem, set);
+                if cells.is_empty() {
+                    continue;
+                }
+                let mut next = Vec::with_capacity(partial.len() * cells.len());
+                for p in &partial {
+                    for cell in &cells {
+                        let mut row = p.clone();
+                        row.insert(name.clone(), cell.clone());
+                        next.push(row);
+                    }
+                }
+                partial = next;
+            }
+            rows.extend(partial);
+        }
+        rows
+    }
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+fn const_compare(a: &Value, op: CmpOp, b: &Value) -> bool {
+    crate::hir::interpret::compare(a, op, b)
+}
+
+/// Pairwise conjunction of two disjunctions.
+fn product(a: &[Conj], b: &[Conj]) -> Result<Vec<Conj>, TooMany> {
+    let mut out = Vec::new();
+    for x in a {
+        'pairs: for y in b {
+            let mut c = x.clone();
+            for (k, s) in y {
+                let merged = match c.get(k) {
+                    Some(existing) => existing.intersect(s),
+                    None => s.clone(),
+                };
+                if merged.is_empty() {
+                    continue 'pairs;
+                }
+                c.insert(*k, merged);
+            }
+            out.push(c);
+            if out.len() > MAX_ROWS_PER_RULE {
+                return Err(TooMany);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Evaluate Edict decision tables (format version 1) — standard library only.
+
+Written from compiler/docs/consumer-spec.md, independently of the Rust
+evaluator. Usage:
+
+    python3 edict_eval.py TABLE.json --input tx.json      # one transaction
+    python3 edict_eval.py TABLE.json --input - < tx.jsonl # JSON Lines stream
+
+Prints one decision (or rejection) per transaction, as JSON.
+"""
+
+import datetime
+import hashlib
+import json
+import re
+import sys
+
+FORMAT = "edict-decision-table"
+VERSION = 1
+SEVERITY = {"allow": 0, "allow_under": 1, "require_license": 2, "deny": 3}
+REVIEWS = ["presumption_of_approval", "case_by_case", "presumption_of_denial", "policy_of_denial"]
+ECCN = re.compile(r"^(EAR99|[0-9]([A-E][0-9]{3}|Y521)(\.[a-z0-9]+)*)$")
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class TableError(Exception):
+    """The table cannot be used (E0502: format or version; E0503: malformed)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+class Rejected(Exception):
+    """The transaction cannot be decided."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(e["message"] for e in errors))
+        self.errors = errors
+
+
+def error(code, field, message):
+    e = {"code": code, "message": message}
+    if field is not None:
+        e["field"] = field
+    return e
+
+
+class Table:
+    def __init__(self, data: bytes):
+        self.digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise TableError("E0503", f"the table is not JSON: {e}")
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise TableError("E0502", f"not an {FORMAT} document")
+        if doc.get("version") != VERSION:
+            raise TableError("E0502", f"format version {doc.get('version')!r}; this evaluator reads {VERSION}")
+        try:
+            self.tiers = list(doc["tiers"])
+            self.columns = {c["name"]: c for c in doc["columns"]}
+            self.jurisdictions = list(doc["jurisdictions"])
+            self.tier_rows = doc["tier_table"]
+            self.rows = doc["decision_table"]
+        except (KeyError, TypeError) as e:
+            raise TableError("E0503", f"the table misses {e}")
+        for row in self.tier_rows + self.rows:
+            for name in row["cells"]:
+                if name != "tier" and name not in self.columns:
+                    raise TableError("E0503", f"a cell tests unknown column {name!r}")
+
+    # -- transactions (section 2) -------------------------------------------
+
+    def transaction(self, tx):
+        if not isinstance(tx, dict):
+            raise Rejected([error("E0601", None, "a transaction is a JSON object")])
+        errors = []
+        for key in tx:
+            if key not in self.columns:
+                errors.append(error("E0602", key, f"unknown field {key!r}"))
+        values = {}
+        for name, col in self.columns.items():
+            if name not in tx:
+                errors.append(error("E0603", name, f"missing field {name!r}"))
+                continue
+            try:
+                values[name] = self.value(col, tx[name])
+            except Rejected as r:
+                errors.extend(r.errors)
+        if errors:
+            raise Rejected(errors)
+        return values
+
+    @staticmethod
+    def value(col, v):
+        name, ty = col["name"], col["type"]
+        wrong = Rejected([error("E0604", name, f"field {name!r} has the wrong type")])
+        if ty == "number":
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise wrong
+            return v
+        if ty == "bool":
+            if not isinstance(v, bool):
+                raise wrong
+            return v
+        if not isinstance(v, str):
+            raise wrong
+        if ty == "date":
+            try:
+                if not DATE.match(v):
+                    raise ValueError(v)
+                datetime.date.fromisoformat(v)
+            except ValueError:
+                raise Rejected([error("E0606", name, f"{v!r} is not a date")])
+            return v
+        if ty == "eccn":
+            if not ECCN.match(v):
+                raise Rejected([error("E0607", name, f"{v!r} is not an ECCN")])
+            return v
+        if ty in ("country", "enum"):
+            if v not in col.get("domain", []):
+                raise Rejected([error("E0605", name, f"{v!r} is not in the domain of {name!r}")])
+            return v
+        return v  # string
+
+    # -- cells (section 3) ---------------------------------------------------
+
+    @staticmethod
+    def under(v, p):
+        return v == p or v.startswith(p + ".")
+
+    def cell_holds(self, cell, v):
+        if v is None:
+            return False
+        op = cell["op"]
+        if op == "in":
+            return v in cell["values"]
+        if op == "not_in":
+            return v not in cell["values"]
+        if op == "eccn_in":
+            return any(self.under(v, p) for p in cell["prefixes"]) and not any(
+                self.under(v, x) for x in cell.get("except", [])
+            )
+        if op == "eccn_not_in":
+            return not any(self.under(v, p) for p in cell["prefixes"])
+        if op == "range":
+            if "min" in cell:
+                if v < cell["min"] or (v == cell["min"] and not cell["min_inclusive"]):
+                    return False
+            if "max" in cell:
+                if v > cell["max"] or (v == cell["max"] and not cell["max_inclusive"]):
+                    return False
+            return True
+        raise TableError("E0503", f"unknown cell op {op!r}")
+
+    def holds(self, cells, values, tier):
+        for name, cell in cells.items():
+            v = tier if name == "tier" else values[name]
+            if not self.cell_holds(cell, v):
+                return False
+        return True
+
+    # -- deciding (section 4) -----------------------------------------------
+
+    def decide(self, values):
+        tier = None
+        for row in self.tier_rows:
+            if self.holds(row["cells"], values, None):
+                tier = self.tiers.index(row["tier"])
+                break
+        matched = [r for r in self.rows if self.holds(r["cells"], values, tier)]
+        decisions = []
+        for j in self.jurisdictions:
+            m = [r for r in matched if r["jurisdiction"] == j]
+            if not m:
+                decisions.append({
+                    "jurisdiction": j, "outcome": "allow", "basis": "no_rule",
+                    "tier": None if tier is None else self.tiers[tier],
+                    "reasons": [], "review": None, "authorizations": [],
+                    "obligations": [], "citations": [], "rules": [],
+                })
+                continue
+            top = max(SEVERITY[r["outcome"]] for r in m)
+            kept = [r for r in m if SEVERITY[r["outcome"]] == top]
+            ranks = [self.tiers.index(r["tier"]) if r.get("tier") else tier for r in kept]
+            ranks = [r for r in ranks if r is not None]
+            reviews = [REVIEWS.index(r["review"]) for r in kept if r.get("review")]
+
+            def union(key):
+                return sorted({x for r in kept for x in r[key]})
+
+            decisions.append({
+                "jurisdiction": j, "outcome": kept[0]["outcome"], "basis": "rule",
+                "tier": self.tiers[max(ranks)] if ranks else None,
+                "reasons": union("reasons"),
+                "review": REVIEWS[max(reviews)] if reviews else None,
+                "authorizations": union("authorizations"),
+                "obligations": union("obligations"),
+                "citations": union("citations"),
+                "rules": sorted({r["rule"] for r in kept}),
+            })
+        return {"table": self.digest, "date": values["date"], "decisions": decisions}
+
+    def evaluate_text(self, text, line=None):
+        """Decides one transaction given as JSON text; returns the output object."""
+        try:
+            try:
+                tx = json.loads(text)
+            except json.JSONDecodeError as e:
+                raise Rejected([error("E0601", None, f"not valid JSON: {e}")])
+            return self.decide(self.transaction(tx))
+        except Rejected as r:
+            out = {"errors": r.errors}
+            if line is not None:
+                out = {"line": line, **out}
+            return out
+
+
+def main(argv):
+    if len(argv) != 4 or argv[2] != "--input":
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        with open(argv[1], "rb") as f:
+            table = Table(f.read())
+    except TableError as e:
+        print(f"error[{e.code}]: {e}", file=sys.stderr)
+        return 1
+    failed = 0
+    if argv[3] == "-" or argv[3].endswith(".jsonl"):
+        stream = sys.stdin if argv[3] == "-" else open(argv[3], encoding="utf-8")
+        for n, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            out = table.evaluate_text(line, n)
+            failed += "errors" in out
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    else:
+        with open(argv[3], encoding="utf-8") as f:
+            out = table.evaluate_text(f.read())
+        failed += "errors" in out
+        print(json.dumps(out, ensure_ascii=False))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Run every conformance vector with the Python evaluator.
+
+    python3 run_conformance.py [CONFORMANCE_DIR]   # default: tests/conformance
+
+For each case folder (table.json, transactions.jsonl, expected.jsonl) it
+decides every transaction and compares with the expected line: decisions
+must be equal as JSON values; a rejected line must carry the same codes
+and fields, in any order (messages may differ between engines). Exit 1 on any mismatch.
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from edict_eval import Table  # noqa: E402
+
+
+def comparable(out):
+    if "errors" in out:
+        return {"line": out.get("line"), "errors": sorted((e["code"], e.get("field") or "") for e in out["errors"])}
+    out = dict(out)
+    out.pop("explanation", None)
+    return out
+
+
+def run_case(folder):
+    with open(os.path.join(folder, "table.json"), "rb") as f:
+        table = Table(f.read())
+    with open(os.path.join(folder, "expected.jsonl"), encoding="utf-8") as f:
+        expected = [json.loads(l) for l in f if l.strip()]
+    got = []
+    with open(os.path.join(folder, "transactions.jsonl"), encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if line.strip():
+                got.append(table.evaluate_text(line, n))
+    problems = []
+    if len(got) != len(expected):
+        problems.append(f"{len(got)} outputs for {len(expected)} expected lines")
+    for i, (g, e) in enumerate(zip(got, expected), start=1):
+        if comparable(g) != comparable(e):
+            problems.append(f"output {i}:\n  expected {json.dumps(comparable(e))}\n  got      {json.dumps(comparable(g))}")
+    return len(got), problems
+
+
+def main(argv):
+    root = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "conformance")
+    cases = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+    failed = 0
+    total = 0
+    for case in cases:
+        n, problems = run_case(os.path.join(root, case))
+        total += n
+        status = "ok" if not problems else "FAILED"
+        print(f"{case}: {n} transactions ... {status}")
+        for p in problems:
+            print("  " + p)
+        failed += bool(problems)
+    print(f"{len(cases) - failed} of {len(cases)} cases passed ({total} transactions)")
+    return 1 if failed or not cases else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,398 @@
+//! Decision tables: the schema, compiling every shipped policy, determinism,
+//! the conformance vectors (Rust and Python evaluators), the index, and the
+//! `compile`, `eval` and `test` commands.
+#![expect(clippy::panic, reason = "tests fail by panicking")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use edict_compiler::cli::run_with_input;
+use edict_compiler::eval::{Evaluator, Output};
+use edict_compiler::table::generate::{Rng, table as generated, transaction};
+use edict_compiler::table::{Compiled, Table};
+use edict_tests::{compile, repo};
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Runs the command line; returns (exit code, stdout, stderr).
+fn edict(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut input = stdin.as_bytes();
+    let code = run_with_input(&args, &mut input, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+/// Every folder holding a shipped policy: examples and conformance cases.
+fn shipped_policies() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for parent in ["examples", "tests/conformance"] {
+        for entry in std::fs::read_dir(repo().join(parent))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let p = entry.path();
+            if p.is_dir() && !edict_tests::edict_files(&p).is_empty() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    assert!(out.len() >= 10, "shipped policies missing: {out:?}");
+    out
+}
+
+fn conformance_cases() -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/conformance"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn checked_in_schemas_match_the_types() {
+    let docs = repo().join("compiler/docs");
+    for (file, schema) in [
+        ("table.schema.json", Table::schema()),
+        ("decision.schema.json", Output::schema()),
+    ] {
+        assert!(
+            read(&docs.join(file)) == schema,
+            "compiler/docs/{file} is out of date; regenerate it with \
+             `cargo run -q --bin edict -- schema {} > compiler/docs/{file}`",
+            file.split('.').next().unwrap_or("")
+        );
+    }
+}
+
+fn validator(file: &str) -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&read(&repo().join("compiler/docs").join(file)))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+#[test]
+fn every_shipped_policy_compiles_validates_and_passes_its_tests() {
+    let tables = validator("table.schema.json");
+    let decisions = validator("decision.schema.json");
+    let mut tests_run = 0;
+    for dir in shipped_policies() {
+        let compiled: Compiled = compile(std::slice::from_ref(&dir));
+        let json: serde_json::Value =
+            serde_json::from_str(&compiled.json).unwrap_or_else(|e| panic!("{e}"));
+        let problems: Vec<String> = tables.iter_errors(&json).map(|e| e.to_string()).collect();
+        assert!(problems.is_empty(), "{}: {problems:?}", dir.display());
+        let results = edict_compiler::testing::run(&compiled).unwrap_or_else(|e| panic!("{e}"));
+        for r in &results {
+            assert!(
+                r.passed(),
+                "{}: test \"{}\" failed: {r:?}",
+                dir.display(),
+                r.test.name
+            );
+            let set = r
+                .decisions
+                .as_ref()
+                .unwrap_or_else(|| panic!("no decision"));
+            let value = serde_json::to_value(set).unwrap_or_default();
+            let problems: Vec<String> = decisions
+                .iter_errors(&value)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(problems.is_empty(), "{problems:?}");
+        }
+        tests_run += results.len();
+    }
+    assert!(tests_run >= 4, "only {tests_run} test blocks ran");
+}
+
+#[test]
+fn compiling_is_deterministic_whatever_the_file_order() {
+    let dir = repo().join("tests/fixtures/tables/two_modules");
+    let a = dir.join("controls.edict");
+    let b = dir.join("relief.edict");
+    let forward = compile(&[a.clone(), b.clone()]).json;
+    let backward = compile(&[b, a]).json;
+    let folder = compile(&[dir]).json;
+    assert_eq!(forward, backward);
+    assert_eq!(forward, folder);
+    // Blocks of one jurisdiction in two modules form one jurisdiction, each
+    // with its own dates; paths are relative to the project root.
+    let table: Table = serde_json::from_str(&forward).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(table.jurisdictions, ["US"]);
+    assert_eq!(table.policy, "project");
+    let paths: Vec<&str> = table
+        .sources
+        .modules
+        .iter()
+        .map(|m| m.path.as_str())
+        .collect();
+    assert_eq!(paths, ["controls.edict", "relief.edict"]);
+    let relief = table
+        .decision_table
+        .iter()
+        .find(|r| r.rule == "watched_relief")
+        .unwrap_or_else(|| panic!("no relief row"));
+    let date = serde_json::to_string(&relief.cells["date"]).unwrap_or_default();
+    assert!(
+        date.contains("2025-01-01") && date.contains("2026-01-01"),
+        "{date}"
+    );
+    // The folder and a single file compile the same module identically.
+    let ai = repo().join("examples/ai_diffusion");
+    assert_eq!(
+        compile(std::slice::from_ref(&ai)).json,
+        compile(&[ai.join("policy.edict")]).json
+    );
+}
+
+#[test]
+fn conformance_tables_are_current_and_the_reference_evaluator_matches() {
+    let cases = conformance_cases();
+    assert!(cases.len() >= 9, "{cases:?}");
+    for case in cases {
+        let name = case.display().to_string();
+        let compiled = compile(&[case.join("policy.edict")]);
+        let checked_in = read(&case.join("table.json"));
+        assert!(
+            compiled.json == checked_in,
+            "{name}/table.json is stale: run `edict compile {name} -o {name}/table.json`"
+        );
+        let ev = Evaluator::from_bytes(checked_in.as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(ev.digest(), compiled.digest);
+        let (_, out, _) = edict(
+            &[
+                "eval",
+                &case.join("table.json").display().to_string(),
+                "--input",
+                "-",
+            ],
+            &read(&case.join("transactions.jsonl")),
+        );
+        let expected = read(&case.join("expected.jsonl"));
+        assert_eq!(
+            out, expected,
+            "{name}: decisions differ from expected.jsonl"
+        );
+    }
+}
+
+#[test]
+fn the_python_evaluator_passes_every_conformance_vector() {
+    let output = Command::new("python3")
+        .arg(repo().join("examples/consumers/python/run_conformance.py"))
+        .arg(repo().join("tests/conformance"))
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed for this test: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("9 of 9 cases passed"), "{stdout}");
+}
+
+#[test]
+fn a_stream_with_bad_lines_decides_the_good_ones() {
+    let case = repo().join("tests/conformance/bad_transactions");
+    let table = case.join("table.json").display().to_string();
+    let input = read(&case.join("transactions.jsonl"));
+    let (code, out, err) = edict(&["eval", &table, "--input", "-"], &input);
+    assert_eq!(code, 1, "rejections make the exit code 1");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    // One output per non-blank input line, in order.
+    assert_eq!(
+        lines.len(),
+        input.lines().filter(|l| !l.trim().is_empty()).count()
+    );
+    let codes: Vec<String> = lines
+        .iter()
+        .map(|l| match l.get("errors") {
+            Some(errors) => errors[0]["code"].as_str().unwrap_or("").to_string(),
+            None => "decided".to_string(),
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "decided", "E0602", "E0603", "E0604", "E0605", "E0606", "E0601", "E0607", "E0601",
+            "decided", "E0607", "E0602", "decided"
+        ]
+    );
+    assert!(err.contains("line 7: error[E0601]"), "{err}");
+    assert!(
+        err.contains("line 5: error[E0605]: field `destination`: `XX`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unusable_tables_get_coded_errors() {
+    let compiled = compile(&[repo().join("examples/ai_diffusion")]);
+    let dir = std::env::temp_dir().join(format!("edict-tables-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let cases = [
+        (
+            "future.json",
+            compiled.json.replace("\"version\": 1", "\"version\": 2"),
+            "E0502",
+            "version 2",
+        ),
+        (
+            "other.json",
+            compiled
+                .json
+                .replace("edict-decision-table", "something-else"),
+            "E0502",
+            "something-else",
+        ),
+        (
+            "truncated.json",
+            compiled.json[..200].to_string(),
+            "E0503",
+            "not JSON",
+        ),
+        (
+            "unknown_column.json",
+            compiled.json.replacen("\"item\": {", "\"weight\": {", 1),
+            "E0503",
+            "weight",
+        ),
+    ];
+    for (file, text, code, needle) in cases {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let (status, out, err) = edict(
+            &["eval", &path.display().to_string(), "--input", "-"],
+            "{\"date\": \"2025-03-01\"}\n",
+        );
+        assert_eq!(status, 1, "{file}: {err}");
+        assert!(out.is_empty(), "{file}: {out}");
+        assert!(
+            err.contains(&format!("error[{code}]")) && err.contains(needle),
+            "{file}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_index_decides_like_a_full_scan() {
+    for rows in [50, 3_000] {
+        let table = generated(rows, 3);
+        let ev =
+            Evaluator::from_bytes(table.to_json().as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut rng = Rng::new(5);
+        let mut decided = 0;
+        for _ in 0..3_000 {
+            let tx = ev
+                .transaction(&transaction(&mut rng))
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            let fast = ev.decide(&tx);
+            assert_eq!(fast, ev.decide_scanning(&tx));
+            decided += fast
+                .decisions
+                .iter()
+                .filter(|d| !d.rules.is_empty())
+                .count();
+        }
+        // The generated transactions do hit rows, so the comparison is not vacuous.
+        assert!(decided > 100, "{rows} rows: only {decided} rule decisions");
+    }
+}
+
+#[test]
+fn compile_writes_the_table_and_eval_explains() {
+    let dir = std::env::temp_dir().join(format!("edict-compile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let out_file = dir.join("table.json");
+    let policy = repo().join("examples/ai_diffusion").display().to_string();
+    let (code, _, err) = edict(
+        &[
+            "compile",
+            "--today",
+            "2025-03-01",
+            &policy,
+            "-o",
+            &out_file.display().to_string(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("compiled `us.ear.ai_diffusion`: 3 rows, 1 jurisdiction"),
+        "{err}"
+    );
+    let tx = dir.join("tx.json");
+    std::fs::write(&tx, r#"{"date": "2025-03-01", "item": "3A090.a", "destination": "CN", "end_use": "civil", "tpp": 1000000}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, out, err) = edict(
+        &[
+            "eval",
+            &out_file.display().to_string(),
+            "--input",
+            &tx.display().to_string(),
+            "--explain",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let d = &v["decisions"][0];
+    assert_eq!(d["outcome"], "require_license");
+    assert_eq!(d["tier"], "critical");
+    assert_eq!(d["rules"], serde_json::json!(["arms_embargoed"]));
+    assert_eq!(d["reasons"], serde_json::json!(["NS", "RS"]));
+    let explanation = &v["explanation"][0];
+    assert_eq!(explanation["assessed_tier"], "high");
+    assert_eq!(explanation["matched"][0]["rule"], "arms_embargoed");
+    // advanced_chips is compiled to "outside Tier1 and Tier3": CN fails on
+    // one cell, so it shows as a near miss naming that cell.
+    let near: Vec<&str> = explanation["near_misses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["rule"].as_str())
+        .collect();
+    assert!(
+        near.contains(&"low_processing_performance"),
+        "{explanation}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn edict_test_shows_expected_actual_and_why() {
+    let dir = repo()
+        .join("tests/fixtures/tables/failing_test")
+        .display()
+        .to_string();
+    let (code, out, _) = edict(&["test", "--today", "2025-03-01", &dir], "");
+    assert_eq!(code, 1);
+    let prefix = format!("{}/", repo().display());
+    insta::assert_snapshot!("edict_test_failure", out.replace(&prefix, ""));
+    let ok = repo()
+        .join("tests/fixtures/tables/two_modules")
+        .display()
+        .to_string();
+    let (code, out, _) = edict(&["test", "--today", "2025-03-01", &ok], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok: 2 passed, 0 failed"), "{out}");
+}
