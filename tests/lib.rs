@@ -10,7 +10,7 @@ use edict_compiler::date::Date;
 use edict_compiler::db::Settings;
 use edict_compiler::diagnostics::Diagnostic;
 use edict_compiler::diagnostics::render::render_text;
-use edict_compiler::project::{RealFs, load, sources};
+use edict_compiler::project::{Project, RealFs, load, sources};
 use edict_compiler::table::{self, CompileError, Compiled, policy_diagnostics};
 
 /// The repository root.
@@ -27,18 +27,23 @@ pub fn today() -> Date {
     }
 }
 
-/// Checks files or folders (panics when one cannot be read); returns the diagnostics and their rendering
-/// (no colour, paths relative to the repository).
-pub fn check(paths: &[PathBuf]) -> (Vec<Diagnostic>, String) {
+/// Loads files or folders with the tests' "today". A path that cannot be
+/// read fails the test rather than passing as "clean".
+fn load_project(paths: &[PathBuf]) -> Project {
     let settings = Settings {
         today: Some(today()),
         allowed: BTreeSet::new(),
     };
-    // A path that cannot be read must fail the test, not pass as "clean".
-    let project = match load(&RealFs, paths, settings) {
+    match load(&RealFs, paths, settings) {
         Ok(p) => p,
         Err(e) => panic!("cannot load {paths:?}: {e}"),
-    };
+    }
+}
+
+/// Checks files or folders (panics when one cannot be read); returns the diagnostics and their rendering
+/// (no colour, paths relative to the repository).
+pub fn check(paths: &[PathBuf]) -> (Vec<Diagnostic>, String) {
+    let project = load_project(paths);
     let diagnostics = policy_diagnostics(&project.db, project.ws);
     let mut out = Vec::new();
     let _ = render_text(&mut out, &diagnostics, &sources(&project), false);
@@ -49,14 +54,7 @@ pub fn check(paths: &[PathBuf]) -> (Vec<Diagnostic>, String) {
 
 /// Compiles files or folders (panics when they do not compile).
 pub fn compile(paths: &[PathBuf]) -> Compiled {
-    let settings = Settings {
-        today: Some(today()),
-        allowed: BTreeSet::new(),
-    };
-    let project = match load(&RealFs, paths, settings) {
-        Ok(p) => p,
-        Err(e) => panic!("cannot load {paths:?}: {e}"),
-    };
+    let project = load_project(paths);
     match table::compile(&project.db, project.ws) {
         Ok(c) => c,
         Err(CompileError::Diagnostics(d)) => {
@@ -95,5 +93,26 @@ pub fn edict_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out.sort();
+    out
+}
+
+/// Every folder holding a shipped policy: the examples and the conformance
+/// cases, sorted.
+pub fn shipped_policies() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for parent in ["examples", "tests/conformance"] {
+        for entry in std::fs::read_dir(repo().join(parent))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let p = entry.path();
+            if p.is_dir() && !edict_files(&p).is_empty() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    assert!(out.len() >= 10, "shipped policies missing: {out:?}");
     out
 }

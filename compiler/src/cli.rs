@@ -8,14 +8,12 @@
 
 mod table;
 
-use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use crate::date::Date;
 use crate::db::Settings;
 use crate::diagnostics::Severity;
-use crate::diagnostics::codes::{ALL, Code};
+use crate::diagnostics::codes::Code;
 use crate::diagnostics::render::{render_json, render_text};
 use crate::fmt::{FmtError, format};
 use crate::project::{FileSystem, RealFs, decode, load, sources};
@@ -86,13 +84,13 @@ struct CheckArgs {
 }
 
 fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
+    let (settings, rest) = table::policy_options(args)?;
     let mut parsed = CheckArgs {
         json: false,
-        settings: Settings::default(),
+        settings,
         paths: Vec::new(),
     };
-    let mut allowed = BTreeSet::new();
-    let mut it = args.iter();
+    let mut it = rest.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--format" => match it.next().map(String::as_str) {
@@ -105,33 +103,10 @@ fn parse_check(args: &[String]) -> Result<CheckArgs, String> {
                     ));
                 }
             },
-            "--today" => {
-                let text = it.next().ok_or("`--today` takes a date")?;
-                parsed.settings.today = Some(
-                    Date::parse(text)
-                        .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))?,
-                );
-            }
-            "--allow" => {
-                let lint = it.next().ok_or("`--allow` takes a lint name")?;
-                match Code::lookup(lint).and_then(Code::lint) {
-                    Some(name) => {
-                        allowed.insert(name.to_string());
-                    }
-                    None => {
-                        let lints: Vec<&str> = ALL.iter().filter_map(|c| c.lint).collect();
-                        return Err(format!(
-                            "`{lint}` is not a lint; lints are {}",
-                            lints.join(", ")
-                        ));
-                    }
-                }
-            }
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             path => parsed.paths.push(PathBuf::from(path)),
         }
     }
-    parsed.settings.allowed = allowed;
     if parsed.paths.is_empty() {
         return Err("no PATH given".to_string());
     }

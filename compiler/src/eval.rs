@@ -15,6 +15,7 @@ pub mod explain;
 pub mod input;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -32,9 +33,9 @@ use crate::table::{Cell, ColumnSpec, ColumnType, FORMAT, Literal, TIER_COLUMN, T
 #[serde(deny_unknown_fields)]
 pub struct DecisionSet {
     /// `sha256:` of the table's bytes.
-    pub table: String,
+    pub table: Arc<str>,
     /// The transaction's date.
-    pub date: String,
+    pub date: Arc<str>,
     /// One decision per jurisdiction, in name order.
     pub decisions: Vec<Decision>,
     /// With `--explain`: why, per jurisdiction.
@@ -88,7 +89,7 @@ pub struct TableError {
 #[derive(Debug, Clone)]
 enum Test {
     /// Domain indices admitted (countries, enums).
-    Symbols(BitSet),
+    Symbols(Bits),
     /// Strings admitted (`negated`: all but these).
     Strings(Vec<String>, bool),
     /// Booleans admitted.
@@ -106,24 +107,147 @@ enum Test {
     },
 }
 
+/// Admitted domain indices: inline for domains of up to 256 values (every
+/// country fits), on the heap beyond.
+#[derive(Debug, Clone)]
+enum Bits {
+    Inline([u64; 4], usize),
+    Heap(BitSet),
+}
+
+impl Bits {
+    fn from(set: &BitSet) -> Bits {
+        if set.universe() <= 256 {
+            let mut words = [0u64; 4];
+            for i in set.iter() {
+                words[i / 64] |= 1 << (i % 64);
+            }
+            Bits::Inline(words, set.universe())
+        } else {
+            Bits::Heap(set.clone())
+        }
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        match self {
+            Bits::Inline(words, n) => i < *n && words[i / 64] & (1 << (i % 64)) != 0,
+            Bits::Heap(set) => set.contains(i),
+        }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Bits::Inline(words, _) => words.iter().map(|w| w.count_ones() as usize).sum(),
+            Bits::Heap(set) => set.count(),
+        }
+    }
+
+    fn universe(&self) -> usize {
+        match self {
+            Bits::Inline(_, n) => *n,
+            Bits::Heap(set) => set.universe(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.universe()).filter(|&i| self.contains(i))
+    }
+}
+
 /// Which value a compiled cell reads.
 const TIER_SLOT: usize = usize::MAX;
 
-#[derive(Debug, Clone)]
+/// A fast hasher for the short ECCN keys of the index (the multiply-rotate
+/// scheme of rustc's FxHash). Keys come from the table, not from an
+/// adversary choosing collisions, so a keyed hash buys nothing here.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// The rows filed under one key: most keys have one row, kept inline.
+#[derive(Debug, Clone, Default)]
+enum Ids {
+    #[default]
+    None,
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Ids {
+    fn push(&mut self, id: u32) {
+        *self = match std::mem::take(self) {
+            Ids::None => Ids::One(id),
+            Ids::One(first) if first == id => Ids::One(first),
+            Ids::One(first) => Ids::Many(vec![first, id]),
+            Ids::Many(mut ids) => {
+                if ids.last() != Some(&id) {
+                    ids.push(id);
+                }
+                Ids::Many(ids)
+            }
+        };
+    }
+
+    fn extend_into(&self, out: &mut Vec<u32>) {
+        match self {
+            Ids::None => {}
+            Ids::One(id) => out.push(*id),
+            Ids::Many(ids) => out.extend_from_slice(ids),
+        }
+    }
+}
+
+/// The index key of an ECCN prefix.
+fn key_of(prefix: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = FxHasher::default();
+    h.write(prefix.as_bytes());
+    h.finish()
+}
+
+/// A row's tests are `tests[start..start + len]` of the evaluator: one
+/// contiguous array for all rows, so that checking a candidate row touches
+/// one place in memory.
+#[derive(Debug, Clone, Copy)]
 struct CompiledRow {
-    cells: Vec<(usize, Test)>,
-    jurisdiction: usize,
+    start: u32,
+    len: u32,
+    jurisdiction: u32,
+    /// The rank of the row's own `tier`, if it has one.
+    tier: Option<u32>,
 }
 
 /// A loaded, indexed table.
 #[derive(Debug, Clone)]
 pub struct Evaluator {
     table: Table,
-    digest: String,
+    digest: Arc<str>,
+    /// Jurisdiction and tier names, shared by every decision.
+    jurisdictions: Vec<Arc<str>>,
+    tiers: Vec<Arc<str>>,
     tier_rows: Vec<(Vec<(usize, Test)>, usize)>,
     rows: Vec<CompiledRow>,
+    tests: Vec<(usize, Test)>,
     /// Rows filed by (column, ECCN prefix).
-    eccn_index: Vec<(usize, HashMap<String, Vec<u32>>)>,
+    /// (Keys are hashes of the prefixes: a collision only adds candidates,
+    /// which the full check of each row then rejects.)
+    eccn_index: Vec<(usize, FxMap<u64, Ids>)>,
     /// Rows filed by (column, domain index).
     symbol_index: Vec<(usize, Vec<Vec<u32>>)>,
     /// Rows with neither: checked for every transaction.
@@ -185,9 +309,12 @@ impl Evaluator {
             tier_rows.push((cells, rank));
         }
         let mut rows = Vec::new();
+        let mut tests = Vec::new();
         for (i, row) in table.decision_table.iter().enumerate() {
             let at = format!("decision_table[{i}]");
-            let cells = compile_cells(&table, &row.cells).map_err(|m| malformed_at(&at, m))?;
+            let mut cells = compile_cells(&table, &row.cells).map_err(|m| malformed_at(&at, m))?;
+            // Cheap and selective tests first: ranges (dates), then sets.
+            cells.sort_by_key(|(_, t)| !matches!(t, Test::Range { .. }));
             let jurisdiction = table
                 .jurisdictions
                 .iter()
@@ -195,11 +322,17 @@ impl Evaluator {
                 .ok_or_else(|| {
                     malformed_at(&at, format!("unknown jurisdiction `{}`", row.jurisdiction))
                 })?;
-            if let Some(t) = &row.tier
-                && !table.tiers.contains(t)
-            {
-                return Err(malformed_at(&at, format!("unknown tier `{t}`")));
-            }
+            let tier = match &row.tier {
+                Some(t) => Some(
+                    table
+                        .tiers
+                        .iter()
+                        .position(|x| x == t)
+                        .ok_or_else(|| malformed_at(&at, format!("unknown tier `{t}`")))?
+                        as u32,
+                ),
+                None => None,
+            };
             if row.severity != row.outcome.severity() {
                 return Err(malformed_at(
                     &at,
@@ -207,15 +340,25 @@ impl Evaluator {
                 ));
             }
             rows.push(CompiledRow {
-                cells,
-                jurisdiction,
+                start: tests.len() as u32,
+                len: cells.len() as u32,
+                jurisdiction: jurisdiction as u32,
+                tier,
             });
+            tests.extend(cells);
         }
         let mut ev = Evaluator {
+            jurisdictions: table
+                .jurisdictions
+                .iter()
+                .map(|j| Arc::from(j.as_str()))
+                .collect(),
+            tiers: table.tiers.iter().map(|t| Arc::from(t.as_str())).collect(),
             table,
-            digest,
+            digest: Arc::from(digest),
             tier_rows,
             rows,
+            tests,
             eccn_index: Vec::new(),
             symbol_index: Vec::new(),
             scan: Vec::new(),
@@ -224,10 +367,17 @@ impl Evaluator {
         Ok(ev)
     }
 
+    /// The compiled tests of row `id`.
+    fn cells(&self, id: usize) -> &[(usize, Test)] {
+        let row = self.rows[id];
+        &self.tests[row.start as usize..(row.start + row.len) as usize]
+    }
+
     fn build_index(&mut self) {
-        for (id, row) in self.rows.iter().enumerate() {
+        for id in 0..self.rows.len() {
+            let cells = self.cells(id).to_vec();
             let id = id as u32;
-            let eccn = row.cells.iter().find_map(|(col, t)| match t {
+            let eccn = cells.iter().find_map(|(col, t)| match t {
                 Test::Eccn {
                     prefixes,
                     negated: false,
@@ -239,23 +389,25 @@ impl Evaluator {
                 let slot = match self.eccn_index.iter().position(|(c, _)| *c == col) {
                     Some(s) => s,
                     None => {
-                        self.eccn_index.push((col, HashMap::new()));
+                        self.eccn_index.push((col, FxMap::default()));
                         self.eccn_index.len() - 1
                     }
                 };
                 for p in prefixes {
-                    self.eccn_index[slot]
-                        .1
-                        .entry(p.clone())
-                        .or_default()
-                        .push(id);
+                    let ids = self.eccn_index[slot].1.entry(key_of(p)).or_default();
+                    ids.push(id);
                 }
                 continue;
             }
-            let symbols = row.cells.iter().find_map(|(col, t)| match t {
-                Test::Symbols(bits) if bits.count() * 2 <= bits.universe() => Some((*col, bits)),
-                _ => None,
-            });
+            // Else under the values of its narrowest country or enum cell
+            // (a `not_in` cell too: it is filed under every value it admits).
+            let symbols = cells
+                .iter()
+                .filter_map(|(col, t)| match t {
+                    Test::Symbols(bits) => Some((*col, bits)),
+                    _ => None,
+                })
+                .min_by_key(|(_, bits)| bits.count());
             if let Some((col, bits)) = symbols {
                 let slot = match self.symbol_index.iter().position(|(c, _)| *c == col) {
                     Some(s) => s,
@@ -288,7 +440,7 @@ impl Evaluator {
     pub fn assess(&self, tx: &Transaction) -> Option<usize> {
         self.tier_rows
             .iter()
-            .find(|(cells, _)| cells.iter().all(|(col, t)| holds(t, value(tx, *col, None))))
+            .find(|(cells, _)| all_hold(cells, tx, None))
             .map(|(_, rank)| *rank)
     }
 
@@ -298,8 +450,8 @@ impl Evaluator {
         for (col, index) in &self.eccn_index {
             if let Some(Val::Eccn(v)) = tx.values.get(*col) {
                 for (end, _) in v.match_indices('.').chain(std::iter::once((v.len(), ""))) {
-                    if let Some(ids) = v.get(..end).and_then(|p| index.get(p)) {
-                        out.extend_from_slice(ids);
+                    if let Some(ids) = v.get(..end).and_then(|p| index.get(&key_of(p))) {
+                        ids.extend_into(&mut out);
                     }
                 }
             }
@@ -311,39 +463,37 @@ impl Evaluator {
                 out.extend_from_slice(ids);
             }
         }
-        out.sort_unstable();
-        out.dedup();
+        // Each bucket is ascending: sort only when several contributed.
+        if !out.windows(2).all(|w| w[0] < w[1]) {
+            out.sort_unstable();
+            out.dedup();
+        }
         out
     }
 
     fn row_holds(&self, id: usize, tx: &Transaction, tier: Option<usize>) -> bool {
-        self.rows[id]
-            .cells
-            .iter()
-            .all(|(col, t)| holds(t, value(tx, *col, tier)))
+        all_hold(self.cells(id), tx, tier)
     }
 
     /// Decides `tx` for every jurisdiction.
     pub fn decide(&self, tx: &Transaction) -> DecisionSet {
-        let tier = self.assess(tx);
-        let mut merges: Vec<Merge<'_>> = self
-            .table
-            .jurisdictions
-            .iter()
-            .map(|_| Merge::default())
-            .collect();
-        for id in self.candidates(tx) {
-            let id = id as usize;
-            if self.row_holds(id, tx, tier) {
-                merges[self.rows[id].jurisdiction].add(self.contribution(id, tier));
-            }
-        }
-        self.finish(tx, merges, tier)
+        let candidates = self.candidates(tx);
+        self.decide_among(tx, candidates.into_iter().map(|id| id as usize))
+    }
+
+    /// How many rows the index offers for `tx` (for tuning).
+    pub fn candidate_count(&self, tx: &Transaction) -> usize {
+        self.candidates(tx).len()
     }
 
     /// Decides `tx` by testing every row, without the index: slower, and
     /// kept so tests can show the index changes nothing.
     pub fn decide_scanning(&self, tx: &Transaction) -> DecisionSet {
+        self.decide_among(tx, 0..self.rows.len())
+    }
+
+    /// Decides `tx` from the rows `ids` (ascending) that may match.
+    fn decide_among(&self, tx: &Transaction, ids: impl Iterator<Item = usize>) -> DecisionSet {
         let tier = self.assess(tx);
         let mut merges: Vec<Merge<'_>> = self
             .table
@@ -351,9 +501,9 @@ impl Evaluator {
             .iter()
             .map(|_| Merge::default())
             .collect();
-        for id in 0..self.rows.len() {
+        for id in ids {
             if self.row_holds(id, tx, tier) {
-                merges[self.rows[id].jurisdiction].add(self.contribution(id, tier));
+                merges[self.rows[id].jurisdiction as usize].add(self.contribution(id, tier));
             }
         }
         self.finish(tx, merges, tier)
@@ -361,12 +511,12 @@ impl Evaluator {
 
     fn finish(&self, tx: &Transaction, merges: Vec<Merge<'_>>, tier: Option<usize>) -> DecisionSet {
         DecisionSet {
-            table: self.digest.clone(),
-            date: tx.date.clone(),
+            table: Arc::clone(&self.digest),
+            date: Arc::clone(&tx.date),
             decisions: merges
                 .into_iter()
-                .zip(&self.table.jurisdictions)
-                .map(|(m, j)| m.finish(j, &self.table.tiers, tier))
+                .zip(&self.jurisdictions)
+                .map(|(m, j)| m.finish(j, &self.tiers, tier))
                 .collect(),
             explanation: None,
         }
@@ -379,10 +529,7 @@ impl Evaluator {
             rule: &row.rule,
             outcome: row.outcome,
             authorizations: &row.authorizations,
-            tier: match &row.tier {
-                Some(t) => self.table.tiers.iter().position(|x| x == t),
-                None => assessed,
-            },
+            tier: self.rows[id].tier.map(|t| t as usize).or(assessed),
             reasons: &row.reasons,
             review: row.review,
             obligations: &row.obligations,
@@ -403,17 +550,25 @@ fn malformed_at(at: &str, message: String) -> TableError {
     }
 }
 
-/// The value a cell reads: a column, or the assessed tier.
-fn value(tx: &Transaction, col: usize, tier: Option<usize>) -> Option<Val> {
-    if col == TIER_SLOT {
-        return tier.map(|t| Val::Number(t as f64));
-    }
-    tx.values.get(col).cloned()
+/// Whether every cell holds; `tier` is the assessed tier's rank.
+fn all_hold(cells: &[(usize, Test)], tx: &Transaction, tier: Option<usize>) -> bool {
+    let tier = tier.map(|t| Val::Number(t as f64));
+    cells
+        .iter()
+        .all(|(col, t)| holds(t, value(tx, *col, tier.as_ref())))
 }
 
-fn holds(t: &Test, v: Option<Val>) -> bool {
+/// The value a cell reads: a column, or the assessed tier.
+fn value<'a>(tx: &'a Transaction, col: usize, tier: Option<&'a Val>) -> Option<&'a Val> {
+    if col == TIER_SLOT {
+        return tier;
+    }
+    tx.values.get(col)
+}
+
+fn holds(t: &Test, v: Option<&Val>) -> bool {
     let Some(v) = v else { return false };
-    match (t, &v) {
+    match (t, v) {
         (Test::Symbols(bits), Val::Symbol(i)) => bits.contains(*i as usize),
         (Test::Strings(list, negated), Val::Text(s)) => list.contains(s) != *negated,
         (Test::Bools(allowed), Val::Bool(b)) => allowed[usize::from(*b)],
@@ -489,7 +644,7 @@ fn compile_cell(spec: &ColumnSpec, cell: &Cell) -> Result<Test, String> {
                 }
                 bits = all;
             }
-            Ok(Test::Symbols(bits))
+            Ok(Test::Symbols(Bits::from(&bits)))
         }
         (ColumnType::String, Cell::In { values } | Cell::NotIn { values }) => {
             let list = values

@@ -418,7 +418,67 @@ pub struct Expectation {
     pub source: Source,
 }
 
+/// What a program mentions: the constants of its conditions and groups,
+/// and the dates of its rules (as narrowed by their blocks) and dated terms.
+#[derive(Debug, Clone, Default)]
+pub struct Mentions {
+    /// Constants, in no particular order, possibly repeated.
+    pub values: Vec<Value>,
+    /// Dates, ascending.
+    pub dates: std::collections::BTreeSet<Date>,
+}
+
 impl Program {
+    /// Every constant and date the conditions, groups and rules mention
+    /// (not the tests'). Walks with explicit stacks, never recursion.
+    pub fn mentions(&self) -> Mentions {
+        let mut m = Mentions::default();
+        let mut conds: Vec<&Cond> = self.assess.iter().map(|l| &l.when).collect();
+        let mut sets: Vec<&SetExpr> = self.groups.iter().map(|g| &g.value).collect();
+        for r in self.jurisdictions.iter().flat_map(|j| &j.rules) {
+            conds.push(&r.when);
+            conds.extend(r.unless.as_ref());
+            m.dates.extend(r.effective);
+            m.dates.extend(r.sunset);
+        }
+        while let Some(c) = conds.pop() {
+            match c {
+                Cond::Const(_) => {}
+                Cond::Not(inner) => conds.push(inner),
+                Cond::And(items) | Cond::Or(items) => conds.extend(items),
+                Cond::In { lhs, set, .. } => {
+                    if let Operand::Const(v) = lhs {
+                        m.values.push(v.clone());
+                    }
+                    sets.push(set);
+                }
+                Cond::Cmp { lhs, rhs, .. } => {
+                    for o in [lhs, rhs] {
+                        if let Operand::Const(v) = o {
+                            m.values.push(v.clone());
+                        }
+                    }
+                }
+            }
+        }
+        while let Some(s) = sets.pop() {
+            match s {
+                SetExpr::Lit(items) => m.values.extend(items.iter().cloned()),
+                SetExpr::Group(_) => {}
+                SetExpr::Chain { first, rest } => {
+                    sets.push(first);
+                    sets.extend(rest.iter().map(|(_, e)| e));
+                }
+                SetExpr::Dated { term, from, to } => {
+                    sets.push(term);
+                    m.dates.extend(*from);
+                    m.dates.extend(*to);
+                }
+            }
+        }
+        m
+    }
+
     /// The variants of an enum or country type (empty for other types).
     pub fn variants(&self, elem: &Elem) -> &[Variant] {
         let key = match elem {

@@ -82,7 +82,7 @@ fn run_one<'a>(evaluator: &Evaluator, test: &'a Test) -> TestResult<'a> {
         let Some(decision) = set
             .decisions
             .iter()
-            .find(|d| d.jurisdiction == e.jurisdiction)
+            .find(|d| *d.jurisdiction == *e.jurisdiction)
         else {
             failures.push(Failure {
                 expectation: e,
@@ -132,7 +132,9 @@ fn meets(d: &Decision, e: &Expectation) -> bool {
             _ => true,
         };
     outcome_ok
-        && e.tier.as_ref().is_none_or(|t| d.tier.as_ref() == Some(t))
+        && e.tier
+            .as_ref()
+            .is_none_or(|t| d.tier.as_deref() == Some(t.as_str()))
         && e.review.is_none_or(|r| d.review == Some(r))
         && e.reasons.as_ref().is_none_or(|r| sorted(r) == d.reasons)
 }

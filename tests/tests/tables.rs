@@ -10,7 +10,7 @@ use edict_compiler::cli::run_with_input;
 use edict_compiler::eval::{Evaluator, Output};
 use edict_compiler::table::generate::{Rng, table as generated, transaction};
 use edict_compiler::table::{Compiled, Table};
-use edict_tests::{compile, repo};
+use edict_tests::{compile, repo, shipped_policies};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
@@ -27,26 +27,6 @@ fn edict(args: &[&str], stdin: &str) -> (i32, String, String) {
         String::from_utf8_lossy(&out).into_owned(),
         String::from_utf8_lossy(&err).into_owned(),
     )
-}
-
-/// Every folder holding a shipped policy: examples and conformance cases.
-fn shipped_policies() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for parent in ["examples", "tests/conformance"] {
-        for entry in std::fs::read_dir(repo().join(parent))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let p = entry.path();
-            if p.is_dir() && !edict_tests::edict_files(&p).is_empty() {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    assert!(out.len() >= 10, "shipped policies missing: {out:?}");
-    out
 }
 
 fn conformance_cases() -> Vec<PathBuf> {
@@ -295,8 +275,8 @@ fn unusable_tables_get_coded_errors() {
 
 #[test]
 fn the_index_decides_like_a_full_scan() {
-    for rows in [50, 3_000] {
-        let table = generated(rows, 3);
+    for (rows, country_wide) in [(200, 500), (3_000, 10), (3_000, 300)] {
+        let table = generated(rows, 3, country_wide);
         let ev =
             Evaluator::from_bytes(table.to_json().as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
         let mut rng = Rng::new(5);
@@ -314,7 +294,7 @@ fn the_index_decides_like_a_full_scan() {
                 .count();
         }
         // The generated transactions do hit rows, so the comparison is not vacuous.
-        assert!(decided > 100, "{rows} rows: only {decided} rule decisions");
+        assert!(decided > 50, "{rows} rows: only {decided} rule decisions");
     }
 }
 

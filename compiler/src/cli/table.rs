@@ -20,7 +20,7 @@ struct PolicyArgs {
 }
 
 /// Takes `--today` and `--allow` out of `args`; returns the rest.
-fn policy_options(args: &[String]) -> Result<(Settings, Vec<String>), String> {
+pub(super) fn policy_options(args: &[String]) -> Result<(Settings, Vec<String>), String> {
     let mut settings = Settings::default();
     let mut allowed = BTreeSet::new();
     let mut rest = Vec::new();
@@ -90,6 +90,18 @@ fn compile_paths(
     }
 }
 
+/// Compiles for a command; `Err` is the exit code, the problem reported.
+fn compiled_or_exit(args: PolicyArgs, err: &mut dyn Write) -> Result<Compiled, i32> {
+    match compile_paths(&args, err) {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(1),
+        Err((code, message)) => {
+            let _ = writeln!(err, "error: {message}");
+            Err(code)
+        }
+    }
+}
+
 /// `edict compile PATH... [-o FILE]`.
 pub fn compile_cmd(
     args: &[String],
@@ -112,13 +124,9 @@ pub fn compile_cmd(
     if paths.is_empty() {
         return Err("no PATH given".to_string());
     }
-    let compiled = match compile_paths(&PolicyArgs { settings, paths }, err) {
-        Ok(Some(c)) => c,
-        Ok(None) => return Ok(1),
-        Err((code, message)) => {
-            let _ = writeln!(err, "error: {message}");
-            return Ok(code);
-        }
+    let compiled = match compiled_or_exit(PolicyArgs { settings, paths }, err) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
     };
     let w = |e: std::io::Error| e.to_string();
     match output {
@@ -301,17 +309,11 @@ fn load_evaluator(path: &Path, settings: Settings, err: &mut dyn Write) -> Resul
         settings,
         paths: vec![path.to_path_buf()],
     };
-    match compile_paths(&args, err) {
-        Ok(Some(c)) => Evaluator::new(c.lowered.table, c.digest).map_err(|e| {
-            let _ = writeln!(err, "error[{}]: {}", e.code.info().code, e.message);
-            1
-        }),
-        Ok(None) => Err(1),
-        Err((code, message)) => {
-            let _ = writeln!(err, "error: {message}");
-            Err(code)
-        }
-    }
+    let c = compiled_or_exit(args, err)?;
+    Evaluator::new(c.lowered.table, c.digest).map_err(|e| {
+        let _ = writeln!(err, "error[{}]: {}", e.code.info().code, e.message);
+        1
+    })
 }
 
 /// `edict schema table|decision`: the JSON Schemas of the formats.
@@ -335,13 +337,9 @@ pub fn test_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
     if paths.is_empty() {
         return Err("no PATH given".to_string());
     }
-    let compiled = match compile_paths(&PolicyArgs { settings, paths }, err) {
-        Ok(Some(c)) => c,
-        Ok(None) => return Ok(1),
-        Err((code, message)) => {
-            let _ = writeln!(err, "error: {message}");
-            return Ok(code);
-        }
+    let compiled = match compiled_or_exit(PolicyArgs { settings, paths }, err) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
     };
     let results = crate::testing::run(&compiled)
         .map_err(|e| format!("the compiled table is unusable: {e}"))?;

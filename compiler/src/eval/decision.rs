@@ -1,6 +1,6 @@
 //! A decision and how matched rules merge into one (section 3, steps 5–7).
 
-use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -22,14 +22,14 @@ pub enum Basis {
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     /// The jurisdiction.
-    pub jurisdiction: String,
+    pub jurisdiction: Arc<str>,
     /// The outcome.
     pub outcome: OutcomeKind,
     /// Rule or no rule.
     pub basis: Basis,
     /// The decision's tier: the highest of the winning rules' tiers (a
     /// rule's own, else the assessed tier); with no rule, the assessed tier.
-    pub tier: Option<String>,
+    pub tier: Option<Arc<str>>,
     /// Reasons for control (sorted, distinct).
     pub reasons: Vec<String>,
     /// The most restrictive review policy of the winning rules.
@@ -85,11 +85,16 @@ impl<'a> Merge<'a> {
     }
 
     /// The decision; `assessed` is the transaction's tier rank, if any.
-    pub fn finish(self, jurisdiction: &str, tiers: &[String], assessed: Option<usize>) -> Decision {
+    pub fn finish(
+        self,
+        jurisdiction: &Arc<str>,
+        tiers: &[Arc<str>],
+        assessed: Option<usize>,
+    ) -> Decision {
         let name = |rank: Option<usize>| rank.and_then(|r| tiers.get(r).cloned());
         let Some(first) = self.best.first() else {
             return Decision {
-                jurisdiction: jurisdiction.to_string(),
+                jurisdiction: Arc::clone(jurisdiction),
                 outcome: OutcomeKind::Allow,
                 basis: Basis::NoRule,
                 tier: name(assessed),
@@ -103,11 +108,13 @@ impl<'a> Merge<'a> {
         };
         let outcome = first.outcome;
         let union = |f: &dyn Fn(&Contribution<'a>) -> &'a [String]| -> Vec<String> {
-            let set: BTreeSet<&String> = self.best.iter().flat_map(|c| f(c).iter()).collect();
-            set.into_iter().cloned().collect()
+            let mut all: Vec<&String> = self.best.iter().flat_map(|c| f(c).iter()).collect();
+            all.sort_unstable();
+            all.dedup();
+            all.into_iter().cloned().collect()
         };
         Decision {
-            jurisdiction: jurisdiction.to_string(),
+            jurisdiction: Arc::clone(jurisdiction),
             outcome,
             basis: Basis::Rule,
             tier: name(self.best.iter().filter_map(|c| c.tier).max()),
@@ -117,8 +124,10 @@ impl<'a> Merge<'a> {
             obligations: union(&|c| c.obligations),
             citations: union(&|c| c.citations),
             rules: {
-                let set: BTreeSet<&str> = self.best.iter().map(|c| c.rule).collect();
-                set.into_iter().map(str::to_string).collect()
+                let mut all: Vec<&str> = self.best.iter().map(|c| c.rule).collect();
+                all.sort_unstable();
+                all.dedup();
+                all.into_iter().map(str::to_string).collect()
             },
         }
     }

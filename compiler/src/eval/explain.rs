@@ -70,18 +70,19 @@ impl Evaluator {
     pub fn explain(&self, tx: &Transaction) -> DecisionSet {
         let mut set = self.decide(tx);
         let tier = self.assess(tx);
+        let tier_val = tier.map(|t| Val::Number(t as f64));
         let table = self.table();
         let mut out = Vec::new();
         for (ji, decision) in set.decisions.iter().enumerate() {
             let mut e = Explanation {
-                jurisdiction: decision.jurisdiction.clone(),
+                jurisdiction: decision.jurisdiction.to_string(),
                 assessed_tier: tier.and_then(|t| table.tiers.get(t).cloned()),
                 matched: Vec::new(),
                 set_aside: Vec::new(),
                 near_misses: Vec::new(),
             };
             let rows: Vec<usize> = (0..self.rows.len())
-                .filter(|&i| self.rows[i].jurisdiction == ji)
+                .filter(|&i| self.rows[i].jurisdiction as usize == ji)
                 .collect();
             let mut matched_rules = BTreeSet::new();
             for &i in &rows {
@@ -111,15 +112,15 @@ impl Evaluator {
                 if matched_rules.contains(row.rule.as_str()) || missed.contains(row.rule.as_str()) {
                     continue;
                 }
-                let failing: Vec<usize> = self.rows[i]
-                    .cells
+                let failing: Vec<usize> = self
+                    .cells(i)
                     .iter()
                     .enumerate()
-                    .filter(|(_, (col, t))| !holds(t, value(tx, *col, tier)))
+                    .filter(|(_, (col, t))| !holds(t, value(tx, *col, tier_val.as_ref())))
                     .map(|(k, _)| k)
                     .collect();
                 let [k] = failing.as_slice() else { continue };
-                let (col, _) = &self.rows[i].cells[*k];
+                let (col, _) = &self.cells(i)[*k];
                 let column = if *col == TIER_SLOT {
                     crate::table::TIER_COLUMN.to_string()
                 } else {

@@ -32,7 +32,7 @@ pub enum Val {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transaction {
     /// The date as given.
-    pub date: String,
+    pub date: std::sync::Arc<str>,
     /// One value per column, in the table's column order.
     pub values: Vec<Val>,
 }
@@ -108,7 +108,10 @@ pub fn parse(
         }
     }
     if errors.is_empty() {
-        Ok(Transaction { date, values })
+        Ok(Transaction {
+            date: date.into(),
+            values,
+        })
     } else {
         Err(errors)
     }

@@ -8,6 +8,7 @@
 //! adversarial ones with thousands of nested groups.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use super::{Cond, Operand, Program, SetExpr, Value};
 use crate::date::Date;
@@ -34,6 +35,11 @@ pub fn decide(program: &Program, tx: &Transaction) -> Vec<Decision> {
         .find(|line| cx.holds(&line.when))
         .map(|line| line.tier);
     let cx = Cx { tier, ..cx };
+    let tiers: Vec<Arc<str>> = program
+        .tiers
+        .iter()
+        .map(|t| Arc::from(t.as_str()))
+        .collect();
     program
         .jurisdictions
         .iter()
@@ -67,7 +73,7 @@ pub fn decide(program: &Program, tx: &Transaction) -> Vec<Decision> {
                     citations: &rule.citations,
                 });
             }
-            merge.finish(&j.name, &program.tiers, tier)
+            merge.finish(&Arc::from(j.name.as_str()), &tiers, tier)
         })
         .collect()
 }

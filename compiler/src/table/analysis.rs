@@ -96,10 +96,11 @@ fn overlaps(rules: &[Rule], regions: &[&RuleRegion], out: &mut Vec<Diagnostic>) 
         if same.len() > OVERLAP_LIMIT {
             continue;
         }
+        let signatures: Vec<_> = same.iter().map(|r| signature(&rules[r.rule])).collect();
         for (i, a) in same.iter().enumerate() {
-            for b in &same[i + 1..] {
+            for (k, b) in same.iter().enumerate().skip(i + 1) {
                 let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
-                if signature(ra) == signature(rb)
+                if signatures[i] == signatures[k]
                     || ra.overridden_by.contains(&b.rule)
                     || rb.overridden_by.contains(&a.rule)
                     || !any_overlap(&a.survives, &b.survives, None)

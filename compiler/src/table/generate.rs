@@ -1,9 +1,11 @@
 //! Synthetic decision tables, for the evaluation benchmark and for tests
 //! that compare the indexed evaluator with a full scan.
 //!
-//! The shape follows compiled policies: most rows test an ECCN prefix and a
-//! set of destinations within a date window; some test only destinations
-//! or a number range, so the evaluator's fallback list is exercised too.
+//! The shape follows compiled policies: most rows test an ECCN prefix and
+//! a set of destinations (`in` or `not_in`) within a date window; a share
+//! chosen by the caller are country-wide controls on a few destinations,
+//! some above a value. Real policies have few country-wide rows (the
+//! embargoes); the benchmark also runs with ten times more, as a stress.
 
 use std::collections::BTreeMap;
 
@@ -53,8 +55,10 @@ pub fn eccn(i: usize) -> String {
 /// The number of distinct ECCNs rows draw from.
 pub const ECCN_POOL: usize = 50_000;
 
-/// A table of `rows` decision rows over two jurisdictions.
-pub fn table(rows: usize, seed: u64) -> Table {
+/// A table of `rows` decision rows over two jurisdictions, of which
+/// `country_wide` in 1,000 control no ECCN (embargo-like rows, which every
+/// transaction to their destinations must check).
+pub fn table(rows: usize, seed: u64, country_wide: usize) -> Table {
     let mut rng = Rng::new(seed);
     let countries = countries();
     let source = Source {
@@ -74,8 +78,8 @@ pub fn table(rows: usize, seed: u64) -> Table {
     let mut decision_table = Vec::with_capacity(rows);
     for id in 0..rows {
         let mut cells = BTreeMap::new();
-        let kind = rng.below(10);
-        if kind < 8 {
+        let eccn_row = rng.below(1000) >= country_wide;
+        if eccn_row {
             let mut prefix = eccn(rng.below(ECCN_POOL));
             if rng.below(4) == 0 {
                 prefix.push_str(".a");
@@ -87,7 +91,7 @@ pub fn table(rows: usize, seed: u64) -> Table {
                     except: Vec::new(),
                 },
             );
-        } else if kind == 8 {
+        } else if rng.below(2) == 0 {
             cells.insert(
                 "value".into(),
                 Cell::Range {
@@ -98,15 +102,19 @@ pub fn table(rows: usize, seed: u64) -> Table {
                 },
             );
         }
-        let picked: Vec<Literal> = (0..1 + rng.below(12))
+        let size = if eccn_row {
+            1 + rng.below(12)
+        } else {
+            1 + rng.below(3)
+        };
+        let mut picked: Vec<Literal> = (0..size)
             .map(|_| Literal::Text(countries[rng.below(countries.len())].clone()))
             .collect();
-        let mut picked = picked;
         picked.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
         picked.dedup();
         cells.insert(
             "destination".into(),
-            if rng.below(3) == 0 {
+            if eccn_row && rng.below(3) == 0 {
                 Cell::NotIn { values: picked }
             } else {
                 Cell::In { values: picked }

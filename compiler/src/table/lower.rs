@@ -289,6 +289,9 @@ pub struct Domains {
     /// Every ECCN prefix the policy mentions, sorted; the class after the
     /// last is "under none of them".
     pub eccns: Vec<String>,
+    /// For each mentioned prefix, and last for the root, the mentioned
+    /// prefixes whose deepest mentioned ancestor it is.
+    eccn_children: Vec<Vec<usize>>,
     /// Every string the policy mentions, sorted; the class after the last
     /// is "any other string".
     pub strings: Vec<String>,
@@ -300,57 +303,22 @@ impl Domains {
     fn new(program: &Program) -> Self {
         let mut eccns = std::collections::BTreeSet::new();
         let mut strings = std::collections::BTreeSet::new();
-        let mut note = |v: &Value| match v {
-            Value::Eccn(e) => {
-                eccns.insert(e.clone());
-            }
-            Value::Text(t) => {
-                strings.insert(t.clone());
-            }
-            _ => {}
-        };
-        let mut conds: Vec<&Cond> = program.assess.iter().map(|l| &l.when).collect();
-        for j in &program.jurisdictions {
-            for r in &j.rules {
-                conds.push(&r.when);
-                conds.extend(r.unless.as_ref());
-            }
-        }
-        let mut sets: Vec<&SetExpr> = program.groups.iter().map(|g| &g.value).collect();
-        while let Some(c) = conds.pop() {
-            match c {
-                Cond::Const(_) => {}
-                Cond::Not(inner) => conds.push(inner),
-                Cond::And(items) | Cond::Or(items) => conds.extend(items),
-                Cond::In { lhs, set, .. } => {
-                    if let Operand::Const(v) = lhs {
-                        note(v);
-                    }
-                    sets.push(set);
+        for v in program.mentions().values {
+            match v {
+                Value::Eccn(e) => {
+                    eccns.insert(e);
                 }
-                Cond::Cmp { lhs, rhs, .. } => {
-                    for o in [lhs, rhs] {
-                        if let Operand::Const(v) = o {
-                            note(v);
-                        }
-                    }
+                Value::Text(t) => {
+                    strings.insert(t);
                 }
-            }
-        }
-        while let Some(s) = sets.pop() {
-            match s {
-                SetExpr::Lit(items) => items.iter().for_each(&mut note),
-                SetExpr::Group(_) => {}
-                SetExpr::Chain { first, rest } => {
-                    sets.push(first);
-                    sets.extend(rest.iter().map(|(_, e)| e));
-                }
-                SetExpr::Dated { term, .. } => sets.push(term),
+                _ => {}
             }
         }
         strings.remove(DATE_MARK);
+        let eccns: Vec<String> = eccns.into_iter().collect();
         Domains {
-            eccns: eccns.into_iter().collect(),
+            eccn_children: eccn_children(&eccns),
+            eccns,
             strings: strings.into_iter().collect(),
             enums: program
                 .enums
@@ -400,8 +368,12 @@ impl Domains {
                 }
             }
             (Elem::Eccn, Value::Eccn(p), Some(bits)) => {
-                for (i, e) in self.eccns.iter().enumerate() {
-                    if under(e, p) {
+                // Sorted, a prefix's descendants follow it: `p`, then `p.…`
+                // (`/` is the character after `.`).
+                let start = self.eccns.partition_point(|e| e.as_str() < p.as_str());
+                let end = self.eccns.partition_point(|e| *e < format!("{p}/"));
+                for i in start..end {
+                    if under(&self.eccns[i], p) {
                         bits.insert(i);
                     }
                 }
@@ -435,7 +407,9 @@ impl Domains {
             return Vec::new();
         }
         match (elem, set) {
-            (Elem::Eccn, ColSet::Classes(bits)) => eccn_cells(&self.eccns, bits),
+            (Elem::Eccn, ColSet::Classes(bits)) => {
+                eccn_cells(&self.eccns, &self.eccn_children, bits)
+            }
             (Elem::Str, ColSet::Classes(bits)) => {
                 let other = self.strings.len();
                 let pick = |keep: bool| -> Vec<Literal> {
@@ -507,29 +481,40 @@ fn range_cell(elem: &Elem, lo: Cut, hi: Cut) -> Cell {
     }
 }
 
+/// For each prefix of the sorted list `eccns` (and last, the root), the
+/// prefixes whose deepest listed strict ancestor it is.
+fn eccn_children(eccns: &[String]) -> Vec<Vec<usize>> {
+    let n = eccns.len();
+    let mut children = vec![Vec::new(); n + 1];
+    for (i, e) in eccns.iter().enumerate() {
+        // Ancestors of `3A090.a.1` are `3A090.a` and `3A090`: try the
+        // longest first.
+        let parent = e
+            .rmatch_indices('.')
+            .filter_map(|(at, _)| eccns.binary_search_by(|x| x.as_str().cmp(&e[..at])).ok())
+            .next();
+        children[parent.unwrap_or(n)].push(i);
+    }
+    children
+}
+
 /// ECCN cells admitting exactly the classes in `bits` (class `i` < n is
 /// "deepest mentioned prefix is `eccns[i]`", class n is "under none").
-fn eccn_cells(eccns: &[String], bits: &BitSet) -> Vec<Cell> {
+fn eccn_cells(eccns: &[String], tree: &[Vec<usize>], bits: &BitSet) -> Vec<Cell> {
     let n = eccns.len();
-    // parent[i]: the deepest mentioned strict ancestor of eccns[i].
-    let parent: Vec<Option<usize>> = (0..n)
-        .map(|i| {
-            (0..n)
-                .filter(|&j| j != i && under(&eccns[i], &eccns[j]))
-                .max_by_key(|&j| eccns[j].len())
-        })
-        .collect();
-    let children =
-        |p: Option<usize>| -> Vec<usize> { (0..n).filter(|&i| parent[i] == p).collect() };
+    let children = |p: Option<usize>| -> &[usize] { &tree[p.unwrap_or(n)] };
     let inside = |i: usize| bits.contains(i);
     // Descends from `tops`, through classes whose membership equals `skip`,
     // to the first classes whose membership differs.
     let frontier = |tops: &[Option<usize>], skip: bool| -> Vec<usize> {
         let mut found = Vec::new();
-        let mut stack: Vec<usize> = tops.iter().flat_map(|t| children(*t)).collect();
+        let mut stack: Vec<usize> = tops
+            .iter()
+            .flat_map(|t| children(*t).iter().copied())
+            .collect();
         while let Some(c) = stack.pop() {
             if inside(c) == skip {
-                stack.extend(children(Some(c)));
+                stack.extend(children(Some(c)).iter().copied());
             } else {
                 found.push(c);
             }
