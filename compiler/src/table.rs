@@ -8,6 +8,7 @@
 //! evaluates them. All maps are `BTreeMap`, so output is deterministic.
 
 pub mod analysis;
+pub mod domains;
 pub mod generate;
 pub mod lower;
 pub mod sets;
