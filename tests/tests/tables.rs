@@ -376,3 +376,47 @@ fn edict_test_shows_expected_actual_and_why() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok: 2 passed, 0 failed"), "{out}");
 }
+
+#[test]
+fn every_example_is_documented_tested_and_decides_its_transactions() {
+    let mut examples = 0;
+    for dir in shipped_policies() {
+        if !dir.starts_with(repo().join("examples")) {
+            continue;
+        }
+        examples += 1;
+        let name = dir.display().to_string();
+        let readme = read(&dir.join("README.md"));
+        assert!(
+            readme.contains("## Run it") && readme.len() > 500,
+            "{name}: README too thin"
+        );
+        let compiled = compile(std::slice::from_ref(&dir));
+        let tests = compiled.program.tests.len();
+        assert!(
+            tests >= 12,
+            "{name}: {tests} test blocks, at least 12 wanted"
+        );
+        let (code, out, err) = edict(
+            &[
+                "eval",
+                &name,
+                "--input",
+                &dir.join("transactions.jsonl").display().to_string(),
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{name}: {err}");
+        let expected = read(&dir.join("expected.jsonl"));
+        assert!(
+            expected.lines().count() >= 8,
+            "{name}: too few transactions"
+        );
+        assert!(
+            out == expected,
+            "{name}: decisions differ from expected.jsonl; regenerate with \
+             `edict eval {name} --input {name}/transactions.jsonl > {name}/expected.jsonl` and read the diff"
+        );
+    }
+    assert!(examples >= 2, "{examples} examples");
+}
