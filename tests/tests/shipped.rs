@@ -9,12 +9,19 @@ use edict_tests::{check, edict_files, expected_codes, repo, shipped_policies};
 #[test]
 fn stdlib_and_examples_check_clean() {
     // The stdlib is one project; each example folder is its own policy.
+    // Examples keep regulatory history, so rules that have expired (W0301)
+    // or are not yet in force (W0302) on the tests' "today" are expected;
+    // nothing else may be reported.
     let examples = shipped_policies()
         .into_iter()
         .filter(|p| p.starts_with(repo().join("examples")));
     for dir in std::iter::once(repo().join("stdlib")).chain(examples) {
         let (diagnostics, rendered) = check(std::slice::from_ref(&dir));
-        assert!(diagnostics.is_empty(), "{}:\n{rendered}", dir.display());
+        let unexpected = diagnostics
+            .iter()
+            .filter(|d| !matches!(d.code.as_str(), "W0301" | "W0302"))
+            .count();
+        assert_eq!(unexpected, 0, "{}:\n{rendered}", dir.display());
     }
 }
 
