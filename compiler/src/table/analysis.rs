@@ -14,9 +14,11 @@
 //!   jurisdiction is in force any more — a rescission, a common review
 //!   date — the end is deliberate and not reported.
 //!
-//! Regions are compared column by column, exactly — except that the
-//! assessed tier is treated as free, so a warning may name an overlap that
-//! the tier assessment happens to rule out.
+//! Regions are compared column by column, exactly; the assessed tier is
+//! compared as a column of its own (two rules for different tiers never
+//! overlap), but how the tier follows from the other columns is not taken
+//! into account, so a warning may name an overlap that the assessment rules
+//! out.
 
 use std::collections::BTreeSet;
 
@@ -186,12 +188,9 @@ fn successors(
 }
 
 /// Whether some conjunction of `a` meets one of `b`, looking only at the
-/// columns in `only` (all but the tier when `None`).
+/// columns in `only` (all of them, the tier included, when `None`).
 fn any_overlap(a: &[Conj], b: &[Conj], only: Option<&BTreeSet<Key>>) -> bool {
-    let considered = |k: &Key| match only {
-        Some(keys) => keys.contains(k),
-        None => *k != super::lower::TIER_KEY,
-    };
+    let considered = |k: &Key| only.is_none_or(|keys| keys.contains(k));
     a.iter().any(|x| {
         b.iter().any(|y| {
             x.iter().all(|(k, sx)| {
