@@ -96,8 +96,10 @@ pub fn edict_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Every folder holding a shipped policy: the examples and the conformance
-/// cases, sorted.
+/// Every folder holding a shipped policy, sorted: the conformance cases,
+/// and the examples — a folder with `.edict` files of its own, or, for a
+/// folder of versions (`examples/version_pair/{proposed,final}`), each
+/// sub-folder.
 pub fn shipped_policies() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for parent in ["examples", "tests/conformance"] {
@@ -107,8 +109,22 @@ pub fn shipped_policies() -> Vec<PathBuf> {
             .flatten()
         {
             let p = entry.path();
-            if p.is_dir() && !edict_files(&p).is_empty() {
+            if !p.is_dir() || edict_files(&p).is_empty() {
+                continue;
+            }
+            let own = std::fs::read_dir(&p)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "edict"));
+            if own {
                 out.push(p);
+            } else {
+                for sub in std::fs::read_dir(&p).into_iter().flatten().flatten() {
+                    if sub.path().is_dir() && !edict_files(&sub.path()).is_empty() {
+                        out.push(sub.path());
+                    }
+                }
             }
         }
     }
