@@ -36,6 +36,10 @@ modules! {
     "std.ear.groups" => "ear/groups.edict",
     "std.ear.reasons" => "ear/reasons.edict",
     "std.ear.exceptions" => "ear/exceptions.edict",
+    "std.ear.ccl" => "ear/ccl.edict",
+    "std.ear.chart" => "ear/chart.edict",
     "std.eu" => "eu.edict",
+    "std.japan" => "japan.edict",
     "std.regimes" => "regimes.edict",
+    "std.uk" => "uk.edict",
 }

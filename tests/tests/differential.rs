@@ -110,6 +110,7 @@ fn json_of(v: &Value) -> serde_json::Value {
 fn policies() -> Vec<PathBuf> {
     let mut out = shipped_policies();
     out.push(repo().join("tests/fixtures/tables/two_modules"));
+    out.push(repo().join("tests/fixtures/tables/stdlib_dates"));
     out
 }
 

@@ -426,3 +426,14 @@ fn every_example_is_documented_tested_and_decides_its_transactions() {
     }
     assert!(examples >= 2, "{examples} examples");
 }
+
+#[test]
+fn the_stdlib_dated_memberships_hold() {
+    let dir = repo()
+        .join("tests/fixtures/tables/stdlib_dates")
+        .display()
+        .to_string();
+    let (code, out, _) = edict(&["test", &dir], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok: 11 passed, 0 failed"), "{out}");
+}
