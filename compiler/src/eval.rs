@@ -6,9 +6,10 @@
 //! policy source. Loading compiles the cells into a compact form (domain
 //! values become bit indices, dates day numbers) and builds an index, so a
 //! decision looks at the rows that can match rather than at every row:
-//! each row is filed under the prefixes of one of its `eccn_in` cells, or
-//! else the values of one of its `in` cells on a country or enum column, or
-//! else in a short list scanned for every transaction.
+//! each row is filed under the prefixes of one of its `eccn_in` cells
+//! (hashed), or else under the values its narrowest country or enum cell
+//! admits, or else in a short list scanned for every transaction. A row's
+//! compiled tests sit in one array, ranges (dates) first.
 
 mod decision;
 pub mod explain;
@@ -479,11 +480,6 @@ impl Evaluator {
     pub fn decide(&self, tx: &Transaction) -> DecisionSet {
         let candidates = self.candidates(tx);
         self.decide_among(tx, candidates.into_iter().map(|id| id as usize))
-    }
-
-    /// How many rows the index offers for `tx` (for tuning).
-    pub fn candidate_count(&self, tx: &Transaction) -> usize {
-        self.candidates(tx).len()
     }
 
     /// Decides `tx` by testing every row, without the index: slower, and
