@@ -1,5 +1,6 @@
 //! Bad input of every kind gives diagnostics and an exit code, never a
 //! panic, a hang or a stack overflow.
+#![expect(clippy::panic, reason = "tests fail by panicking")]
 
 use std::path::PathBuf;
 
@@ -119,4 +120,131 @@ fn a_module_outside_the_root_is_refused() {
         "{rendered}"
     );
     let _ = std::fs::remove_dir_all(&base);
+}
+
+/// Garbage transactions and damaged tables get coded errors, never a panic.
+#[test]
+fn eval_survives_garbage_lines_and_damaged_tables() {
+    use edict_compiler::eval::Evaluator;
+    use edict_compiler::table::generate::Rng;
+    let table = edict_tests::compile(&[edict_tests::repo().join("examples/ai_diffusion")]).json;
+    let ev = match Evaluator::from_bytes(table.as_bytes()) {
+        Ok(ev) => ev,
+        Err(e) => panic!("the compiled example table does not load: {e:?}"),
+    };
+    let mut rng = Rng::new(99);
+    let pieces = [
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"date\"",
+        "\"item\"",
+        ":",
+        ",",
+        "\"2025-03-01\"",
+        "\"3A090.a\"",
+        "\"CN\"",
+        "1e400",
+        "-0",
+        "null",
+        "true",
+        "\"\\u0000\"",
+        "\"tpp\"",
+        "\"end_use\"",
+        "\"wmd\"",
+        "12345678901234567890",
+        "\"destination\"",
+        "\"\u{1F600}\"",
+    ];
+    for _ in 0..5_000 {
+        let line: String = (0..rng.below(20))
+            .map(|_| pieces[rng.below(pieces.len())])
+            .collect();
+        // Whatever the line, parsing gives a value or a JSON error, and a
+        // value gives a decision or coded errors.
+        if let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) {
+            match ev.transaction(&json) {
+                Ok(tx) => {
+                    let _ = ev.explain(&tx);
+                }
+                Err(errors) => assert!(
+                    errors.iter().all(|e| e.code.starts_with("E06")),
+                    "{errors:?}"
+                ),
+            }
+        }
+    }
+    // Objects with the right keys (and some wrong ones) and values of every
+    // JSON type: each is decided or rejected with transaction codes.
+    let keys = ["date", "item", "destination", "end_use", "tpp", "extra"];
+    let valid = [
+        serde_json::json!("2025-03-01"),
+        serde_json::json!("3A090.a"),
+        serde_json::json!("CN"),
+        serde_json::json!("civil"),
+        serde_json::json!(1_000_000),
+        serde_json::json!(0),
+    ];
+    let values = [
+        serde_json::json!("2025-03-01"),
+        serde_json::json!("2025-02-30"),
+        serde_json::json!("3A090.a"),
+        serde_json::json!("3Z999"),
+        serde_json::json!("CN"),
+        serde_json::json!("XX"),
+        serde_json::json!("wmd"),
+        serde_json::json!(4_800),
+        serde_json::json!(-1.5e300),
+        serde_json::json!(null),
+        serde_json::json!([1, 2]),
+        serde_json::json!({"a": 1}),
+        serde_json::json!(true),
+    ];
+    let (mut decided, mut rejected) = (0, 0);
+    for _ in 0..5_000 {
+        let mut object = serde_json::Map::new();
+        for (key, good) in keys.iter().zip(&valid) {
+            if rng.below(6) != 0 && (*key != "extra" || rng.below(4) == 0) {
+                let value = if rng.below(3) != 0 {
+                    good.clone()
+                } else {
+                    values[rng.below(values.len())].clone()
+                };
+                object.insert((*key).into(), value);
+            }
+        }
+        match ev.transaction(&serde_json::Value::Object(object)) {
+            Ok(tx) => {
+                let _ = ev.explain(&tx);
+                decided += 1;
+            }
+            Err(errors) => {
+                assert!(
+                    errors.iter().all(|e| e.code.starts_with("E06")),
+                    "{errors:?}"
+                );
+                rejected += 1;
+            }
+        }
+    }
+    assert!(
+        decided > 0 && rejected > 0,
+        "{decided} decided, {rejected} rejected"
+    );
+    // Damaged tables: every byte change is either still a table or a coded
+    // error (E0502/E0503).
+    let bytes = table.as_bytes();
+    for _ in 0..300 {
+        let mut damaged = bytes.to_vec();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(damaged.len());
+            let replacements = b"{}[]\",:0aZ \x00";
+            damaged[at] = replacements[rng.below(replacements.len())];
+        }
+        if let Err(e) = Evaluator::from_bytes(&damaged) {
+            let code = e.code.info().code;
+            assert!(code == "E0502" || code == "E0503", "{code}: {}", e.message);
+        }
+    }
 }
