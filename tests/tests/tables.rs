@@ -184,6 +184,17 @@ fn the_python_evaluator_passes_every_conformance_vector() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("9 of 9 cases passed"), "{stdout}");
+    // Its refusals: unknown versions, malformed cells, bad transactions.
+    let output = Command::new("python3")
+        .args(["-m", "unittest", "discover", "-s"])
+        .arg(repo().join("examples/consumers/python"))
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed for this test: {e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stderr.contains("Ran 5 tests"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -67,9 +67,27 @@ class Table:
         except (KeyError, TypeError) as e:
             raise TableError("E0503", f"the table misses {e}")
         for row in self.tier_rows + self.rows:
-            for name in row["cells"]:
+            for name, cell in row["cells"].items():
                 if name != "tier" and name not in self.columns:
                     raise TableError("E0503", f"a cell tests unknown column {name!r}")
+                self.check_cell(cell)
+
+    @staticmethod
+    def check_cell(cell):
+        """Rejects a cell this evaluator could not apply (section 3)."""
+        needs = {
+            "in": ["values"],
+            "not_in": ["values"],
+            "eccn_in": ["prefixes"],
+            "eccn_not_in": ["prefixes"],
+            "range": [],
+        }
+        op = cell.get("op") if isinstance(cell, dict) else None
+        if op not in needs or any(k not in cell for k in needs[op]):
+            raise TableError("E0503", f"malformed cell {cell!r}")
+        for bound in ("min", "max"):
+            if op == "range" and bound in cell and f"{bound}_inclusive" not in cell:
+                raise TableError("E0503", f"a range bound without its flag: {cell!r}")
 
     # -- transactions (section 2) -------------------------------------------
 

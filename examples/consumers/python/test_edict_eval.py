@@ -1,0 +1,59 @@
+"""Unit tests of the Python evaluator's refusals (run: python3 -m unittest
+discover -s examples/consumers/python). Decisions are covered by the
+conformance vectors (run_conformance.py)."""
+
+import json
+import os
+import unittest
+
+from edict_eval import Rejected, Table, TableError
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+CASE = os.path.join(ROOT, "tests", "conformance", "ranges_and_tiers", "table.json")
+
+
+def load():
+    with open(CASE, "rb") as f:
+        return json.loads(f.read())
+
+
+class Refusals(unittest.TestCase):
+    def assert_table_error(self, doc, code):
+        with self.assertRaises(TableError) as caught:
+            Table(json.dumps(doc).encode())
+        self.assertEqual(caught.exception.code, code)
+
+    def test_unknown_version(self):
+        doc = load()
+        doc["version"] = 2
+        self.assert_table_error(doc, "E0502")
+
+    def test_other_format(self):
+        doc = load()
+        doc["format"] = "something-else"
+        self.assert_table_error(doc, "E0502")
+
+    def test_range_bound_without_flag(self):
+        doc = load()
+        for row in doc["decision_table"]:
+            for cell in row["cells"].values():
+                if cell["op"] == "range" and "min" in cell:
+                    del cell["min_inclusive"]
+        self.assert_table_error(doc, "E0503")
+
+    def test_unknown_column(self):
+        doc = load()
+        doc["decision_table"][0]["cells"]["weight"] = {"op": "in", "values": [1]}
+        self.assert_table_error(doc, "E0503")
+
+    def test_bad_transactions_name_their_fields(self):
+        with open(CASE, "rb") as f:
+            table = Table(f.read())
+        with self.assertRaises(Rejected) as caught:
+            table.transaction({"date": "2025-02-30", "tpp": "1", "value": 1, "destination": "XX", "x": 1})
+        found = sorted((e["code"], e.get("field")) for e in caught.exception.errors)
+        self.assertEqual(found, [("E0602", "x"), ("E0604", "tpp"), ("E0605", "destination"), ("E0606", "date")])
+
+
+if __name__ == "__main__":
+    unittest.main()
