@@ -252,10 +252,12 @@ fn fmt(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
     Ok(status)
 }
 
-/// Writes through a temporary file and a rename, so a failure leaves the
-/// original intact.
-fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("edict.fmt-tmp");
+/// Writes through a temporary file beside `path` and a rename, so a failure
+/// leaves the original intact.
+pub(super) fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".edict-tmp");
+    let tmp = path.with_file_name(name);
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)
 }

@@ -634,11 +634,7 @@ fn compile_cell(spec: &ColumnSpec, cell: &Cell) -> Result<Test, String> {
                 bits.insert(i);
             }
             if matches!(cell, Cell::NotIn { .. }) {
-                let mut all = BitSet::empty(bits.universe());
-                for i in (0..bits.universe()).filter(|&i| !bits.contains(i)) {
-                    all.insert(i);
-                }
-                bits = all;
+                bits = bits.complement();
             }
             Ok(Test::Symbols(Bits::from(&bits)))
         }

@@ -140,6 +140,19 @@ pub enum Value {
     Tier(usize),
 }
 
+impl Value {
+    /// The value as a transaction gives it in JSON (tiers as their rank).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Text(t) | Value::Eccn(t) => t.clone().into(),
+            Value::Number(n) => serde_json::to_value(crate::table::Num(*n)).unwrap_or_default(),
+            Value::Date(d) => d.to_string().into(),
+            Value::Bool(b) => (*b).into(),
+            Value::Tier(r) => (*r).into(),
+        }
+    }
+}
+
 /// What a comparison or membership test reads.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
@@ -319,15 +332,27 @@ pub enum Review {
 }
 
 impl Review {
+    /// Every policy, least restrictive first.
+    pub const ALL: [Review; 4] = [
+        Review::PresumptionOfApproval,
+        Review::CaseByCase,
+        Review::PresumptionOfDenial,
+        Review::PolicyOfDenial,
+    ];
+
+    /// The name written in policies, tables and decisions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Review::PresumptionOfApproval => "presumption_of_approval",
+            Review::CaseByCase => "case_by_case",
+            Review::PresumptionOfDenial => "presumption_of_denial",
+            Review::PolicyOfDenial => "policy_of_denial",
+        }
+    }
+
     /// The policy named `name`, if it is one.
     pub fn from_name(name: &str) -> Option<Review> {
-        Some(match name {
-            "presumption_of_approval" => Review::PresumptionOfApproval,
-            "case_by_case" => Review::CaseByCase,
-            "presumption_of_denial" => Review::PresumptionOfDenial,
-            "policy_of_denial" => Review::PolicyOfDenial,
-            _ => return None,
-        })
+        Review::ALL.into_iter().find(|r| r.as_str() == name)
     }
 }
 

@@ -307,6 +307,35 @@ pub enum CompileError {
 
 /// Checks, lowers and compiles the workspace.
 pub fn compile(db: &dyn Db, ws: Workspace) -> Result<Compiled, CompileError> {
+    let (program, lowered, warnings) = lower_checked(db, ws)?;
+    let json = lowered.table.to_json();
+    let digest = sha256(json.as_bytes());
+    Ok(Compiled {
+        program,
+        lowered,
+        json,
+        digest,
+        warnings,
+    })
+}
+
+/// Everything `edict check` reports: the checker's diagnostics, and when
+/// there are no errors, those of lowering the table (rows past the limit,
+/// the table-level warnings). The table is not serialized.
+pub fn policy_diagnostics(db: &dyn Db, ws: Workspace) -> Vec<Diagnostic> {
+    match lower_checked(db, ws) {
+        Ok((_, _, warnings)) => warnings,
+        Err(CompileError::Diagnostics(d)) => d,
+        Err(CompileError::Internal(_)) => workspace_diagnostics(db, ws),
+    }
+}
+
+/// Checks and lowers; returns the program, the table model and every
+/// warning (checker and analysis, sorted, allowed lints removed).
+fn lower_checked(
+    db: &dyn Db,
+    ws: Workspace,
+) -> Result<(crate::hir::Program, lower::Lowered, Vec<Diagnostic>), CompileError> {
     let mut diagnostics = workspace_diagnostics(db, ws);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(CompileError::Diagnostics(diagnostics));
@@ -327,26 +356,7 @@ pub fn compile(db: &dyn Db, ws: Workspace) -> Result<Compiled, CompileError> {
             .filter(|d| d.code.lint().is_none_or(|l| !allowed.contains(l))),
     );
     crate::diagnostics::sort_and_dedup(&mut diagnostics);
-    let json = lowered.table.to_json();
-    let digest = sha256(json.as_bytes());
-    Ok(Compiled {
-        program,
-        lowered,
-        json,
-        digest,
-        warnings: diagnostics,
-    })
-}
-
-/// Everything `edict check` reports: the checker's diagnostics, and when
-/// there are no errors, those of compiling the table (rows past the limit,
-/// the table-level warnings).
-pub fn policy_diagnostics(db: &dyn Db, ws: Workspace) -> Vec<Diagnostic> {
-    match compile(db, ws) {
-        Ok(compiled) => compiled.warnings,
-        Err(CompileError::Diagnostics(d)) => d,
-        Err(CompileError::Internal(_)) => workspace_diagnostics(db, ws),
-    }
+    Ok((program, lowered, diagnostics))
 }
 
 /// `sha256:` and the hex digest of `bytes`.

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::eval::{Basis, Decision, DecisionSet, Evaluator};
-use crate::hir::{Expectation, Outcome, Test, Value};
+use crate::hir::{Expectation, Outcome, Test};
 use crate::table::Compiled;
 
 /// The result of one test.
@@ -59,7 +59,7 @@ fn run_one<'a>(evaluator: &Evaluator, test: &'a Test) -> TestResult<'a> {
     let mut object = serde_json::Map::new();
     object.insert("date".into(), test.at.to_string().into());
     for (name, value) in &test.given {
-        object.insert(name.clone(), json_of(value));
+        object.insert(name.clone(), value.to_json());
     }
     let tx = match evaluator.transaction(&serde_json::Value::Object(object)) {
         Ok(tx) => tx,
@@ -110,16 +110,6 @@ fn run_one<'a>(evaluator: &Evaluator, test: &'a Test) -> TestResult<'a> {
     }
 }
 
-fn json_of(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Text(t) | Value::Eccn(t) => t.clone().into(),
-        Value::Number(n) => serde_json::to_value(crate::table::Num(*n)).unwrap_or_default(),
-        Value::Date(d) => d.to_string().into(),
-        Value::Bool(b) => (*b).into(),
-        Value::Tier(r) => (*r).into(),
-    }
-}
-
 fn sorted(items: &[String]) -> Vec<String> {
     let set: BTreeSet<&String> = items.iter().collect();
     set.into_iter().cloned().collect()
@@ -148,13 +138,6 @@ fn outcome_words(kind: crate::hir::OutcomeKind, auths: &[String]) -> String {
     }
 }
 
-fn review_name(r: crate::hir::Review) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// An expectation in the language's words.
 pub fn describe_expectation(e: &Expectation) -> String {
     let auths = match &e.outcome {
@@ -170,7 +153,7 @@ pub fn describe_expectation(e: &Expectation) -> String {
         s.push_str(&format!(" tier {t}"));
     }
     if let Some(r) = e.review {
-        s.push_str(&format!(" review {}", review_name(r)));
+        s.push_str(&format!(" review {}", r.as_str()));
     }
     if let Some(r) = &e.reasons {
         s.push_str(&format!(" reasons {}", sorted(r).join(", ")));
@@ -191,7 +174,7 @@ pub fn describe_decision(d: &Decision, e: &Expectation) -> String {
     if e.review.is_some() {
         s.push_str(&format!(
             " review {}",
-            d.review.map_or("(none)".to_string(), review_name)
+            d.review.map_or("(none)", crate::hir::Review::as_str)
         ));
     }
     if e.reasons.is_some() {

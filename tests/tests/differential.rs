@@ -97,16 +97,6 @@ fn candidates(p: &Program, elem: &Elem, m: &Mentions) -> Vec<Value> {
     out
 }
 
-fn json_of(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Text(t) | Value::Eccn(t) => t.clone().into(),
-        Value::Number(n) => serde_json::json!(n),
-        Value::Date(d) => d.to_string().into(),
-        Value::Bool(b) => (*b).into(),
-        Value::Tier(r) => (*r).into(),
-    }
-}
-
 fn policies() -> Vec<PathBuf> {
     let mut out = shipped_policies();
     out.push(repo().join("tests/fixtures/tables/two_modules"));
@@ -151,7 +141,7 @@ fn the_table_decides_like_the_program() {
                 .columns
                 .iter()
                 .zip(&values)
-                .map(|(c, v)| (c.name.clone(), json_of(v)))
+                .map(|(c, v)| (c.name.clone(), v.to_json()))
                 .collect();
             let tx = ev
                 .transaction(&serde_json::Value::Object(json.clone()))

@@ -235,6 +235,7 @@ fn eval_survives_garbage_lines_and_damaged_tables() {
     // Damaged tables: every byte change is either still a table or a coded
     // error (E0502/E0503).
     let bytes = table.as_bytes();
+    let mut refused = 0;
     for _ in 0..300 {
         let mut damaged = bytes.to_vec();
         for _ in 0..1 + rng.below(4) {
@@ -245,6 +246,11 @@ fn eval_survives_garbage_lines_and_damaged_tables() {
         if let Err(e) = Evaluator::from_bytes(&damaged) {
             let code = e.code.info().code;
             assert!(code == "E0502" || code == "E0503", "{code}: {}", e.message);
+            refused += 1;
         }
     }
+    assert!(
+        refused > 100,
+        "only {refused} of 300 damaged tables were refused"
+    );
 }

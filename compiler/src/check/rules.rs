@@ -10,17 +10,10 @@ use super::scope::Binding;
 use super::summary::Export;
 use crate::date::Date;
 use crate::diagnostics::Code;
+use crate::hir::Review;
 use crate::syntax::ast::{
     ClauseKind, Ident, JurisdictionDecl, JurisdictionMember, Outcome, OutcomeKind, RuleDecl, Span,
 };
-
-/// The review policies, least restrictive first.
-pub const REVIEW_POLICIES: &[&str] = &[
-    "presumption_of_approval",
-    "case_by_case",
-    "presumption_of_denial",
-    "policy_of_denial",
-];
 
 /// A jurisdiction block's own dates.
 #[derive(Default, Clone, Copy)]
@@ -448,9 +441,10 @@ impl Ctx<'_> {
 
     /// Checks a review policy name.
     pub(super) fn review(&mut self, name: &Ident) {
-        if REVIEW_POLICIES.contains(&name.name.as_str()) {
+        if Review::from_name(&name.name).is_some() {
             return;
         }
+        let names: Vec<&str> = Review::ALL.iter().map(|r| r.as_str()).collect();
         let d = self
             .diag(
                 Code::UnknownReview,
@@ -458,8 +452,8 @@ impl Ctx<'_> {
                 format!("unknown review policy `{}`", name.name),
             )
             .label("not a review policy")
-            .note(format!("review policies: {}", REVIEW_POLICIES.join(", ")));
-        let close = self.close_names(&name.name, REVIEW_POLICIES.iter().copied());
+            .note(format!("review policies: {}", names.join(", ")));
+        let close = self.close_names(&name.name, names.iter().copied());
         let d = super::with_suggestions(d, name.span, &close);
         self.report(d);
     }

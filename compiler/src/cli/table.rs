@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use super::{color_wanted, describe_paths, plural};
+use super::{color_wanted, describe_paths, plural, write_atomically};
 use crate::date::Date;
 use crate::db::Settings;
 use crate::diagnostics::codes::{ALL, Code};
@@ -150,12 +150,6 @@ pub fn compile_cmd(
         None => write!(out, "{}", compiled.json).map_err(w)?,
     }
     Ok(0)
-}
-
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp-edict");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// `edict eval TABLE --input FILE|- [--explain]`.

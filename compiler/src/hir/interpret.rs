@@ -155,9 +155,7 @@ pub fn compare(a: &Value, op: CmpOp, b: &Value) -> bool {
         (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         (Value::Tier(x), Value::Tier(y)) => Some(x.cmp(y)),
-        (Value::Text(x), Value::Text(y)) | (Value::Eccn(x), Value::Eccn(y)) => {
-            Some(if x == y { Ordering::Equal } else { x.cmp(y) })
-        }
+        (Value::Text(x), Value::Text(y)) | (Value::Eccn(x), Value::Eccn(y)) => Some(x.cmp(y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         _ => None,
     };

@@ -36,7 +36,7 @@ pub fn program(db: &dyn Db, ws: Workspace) -> Result<Program, String> {
         pending: VecDeque::new(),
         columns: Vec::new(),
         tiers: Vec::new(),
-        used_authorizations: BTreeSet::new(),
+        used_authorizations: BTreeMap::new(),
         enums: BTreeMap::new(),
         line_starts: BTreeMap::new(),
         problems: Vec::new(),
@@ -119,9 +119,11 @@ pub fn program(db: &dyn Db, ws: Workspace) -> Result<Program, String> {
         .map(|(name, rules)| link_overrides(name, rules))
         .collect();
     l.drain_groups();
-    let used: Vec<String> = l.used_authorizations.iter().cloned().collect();
-    for name in used {
-        if let Some(auth) = l.authorization(&name) {
+    let used: Vec<(String, String)> = std::mem::take(&mut l.used_authorizations)
+        .into_iter()
+        .collect();
+    for (name, module) in used {
+        if let Some(auth) = l.authorization(&module, &name) {
             program.authorizations.insert(name, auth);
         }
     }
@@ -262,7 +264,8 @@ struct Lowering<'db> {
     pending: VecDeque<(usize, SourceFile, Expr)>,
     columns: Vec<Column>,
     tiers: Vec<String>,
-    used_authorizations: BTreeSet<String>,
+    /// Authorization name → its declaring module, as rules' scopes bind it.
+    used_authorizations: BTreeMap<String, String>,
     enums: BTreeMap<String, Vec<Variant>>,
     line_starts: BTreeMap<String, Vec<usize>>,
     problems: Vec<String>,
@@ -615,7 +618,19 @@ impl Lowering<'_> {
                 ClauseKind::Then(o) => {
                     rule.outcome = outcome(&o.kind);
                     if let Outcome::AllowUnder(names) = &rule.outcome {
-                        self.used_authorizations.extend(names.iter().cloned());
+                        for name in names {
+                            match self.binding(file, name) {
+                                Some(Binding::Decl {
+                                    module,
+                                    export: Export::Authorization,
+                                }) => {
+                                    self.used_authorizations.insert(name.clone(), module);
+                                }
+                                _ => self
+                                    .problems
+                                    .push(format!("authorization `{name}` does not resolve")),
+                            }
+                        }
                     }
                 }
                 ClauseKind::Tier(t) => rule.tier = Some(self.tier_rank(&t.name)),
@@ -642,10 +657,9 @@ impl Lowering<'_> {
     }
 
     /// An authorization's label and citations, from its declaring module.
-    fn authorization(&mut self, name: &str) -> Option<Authorization> {
-        let files: Vec<SourceFile> = self.ws.files(self.db).clone();
-        for f in files {
-            for item in &parse_file(self.db, f).module.items {
+    fn authorization(&mut self, module: &str, name: &str) -> Option<Authorization> {
+        if let Some(file) = module_file(self.db, self.ws, module) {
+            for item in &parse_file(self.db, file).module.items {
                 if let Item::Authorization(a) = item
                     && a.name.name == name
                 {

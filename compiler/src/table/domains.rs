@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use super::lower::DATE_MARK;
 use super::sets::{BitSet, ColSet, Cut, IntervalSet};
 use super::{Cell, Literal, Num};
 use crate::date::Date;
@@ -47,7 +46,6 @@ impl Domains {
                 _ => {}
             }
         }
-        strings.remove(DATE_MARK);
         let eccns: Vec<String> = eccns.into_iter().collect();
         Domains {
             eccn_children: eccn_children(&eccns),

@@ -55,8 +55,6 @@ pub struct Lowered {
     pub table: Table,
     /// One region per rule, in row order.
     pub regions: Vec<RuleRegion>,
-    /// The class domains of the columns.
-    pub domains: Domains,
 }
 
 /// Compiles a program; errors name the rule that expands too far.
@@ -87,10 +85,12 @@ pub fn table(program: &Program) -> Result<Lowered, Vec<Diagnostic>> {
     }
     let mut rows = Vec::new();
     let mut regions = Vec::new();
+    // INVARIANT: the program always has the implicit `date` column.
+    let date = program.column("date").unwrap_or_default();
     for (ji, j) in program.jurisdictions.iter().enumerate() {
         for (ri, rule) in j.rules.iter().enumerate() {
-            let matches = lw.dnf(&lw.prepare(&matching(rule)), true);
-            let survives = lw.dnf(&lw.prepare(&surviving(rule, &j.rules)), true);
+            let matches = lw.dnf(&lw.prepare(&matching(rule, date)), true);
+            let survives = lw.dnf(&lw.prepare(&surviving(rule, &j.rules, date)), true);
             let (Ok(matches), Ok(survives)) = (matches, survives) else {
                 errors.push(too_many(&rule.source, &format!("rule `{}`", rule.name)));
                 continue;
@@ -127,11 +127,7 @@ pub fn table(program: &Program) -> Result<Lowered, Vec<Diagnostic>> {
         tier_table,
         decision_table: rows,
     };
-    Ok(Lowered {
-        table,
-        regions,
-        domains,
-    })
+    Ok(Lowered { table, regions })
 }
 
 struct TooMany;
@@ -178,14 +174,20 @@ fn row(
     }
 }
 
-/// The rule's own match: in force, `when`, not `unless`.
-fn matching(rule: &Rule) -> Cond {
+/// The rule's own match: in force, `when`, not `unless`. `date` is the
+/// index of the `date` column.
+fn matching(rule: &Rule, date: usize) -> Cond {
+    let on = |op: CmpOp, d: Date| Cond::Cmp {
+        lhs: Operand::Field(date),
+        op,
+        rhs: Operand::Const(Value::Date(d)),
+    };
     let mut parts = Vec::new();
     if let Some(from) = rule.effective {
-        parts.push(date_cmp(CmpOp::Ge, from));
+        parts.push(on(CmpOp::Ge, from));
     }
     if let Some(to) = rule.sunset {
-        parts.push(date_cmp(CmpOp::Lt, to));
+        parts.push(on(CmpOp::Lt, to));
     }
     parts.push(rule.when.clone());
     if let Some(unless) = &rule.unless {
@@ -195,27 +197,15 @@ fn matching(rule: &Rule) -> Cond {
 }
 
 /// The rule matches and no rule overriding it does.
-fn surviving(rule: &Rule, rules: &[Rule]) -> Cond {
-    let mut parts = vec![matching(rule)];
+fn surviving(rule: &Rule, rules: &[Rule], date: usize) -> Cond {
+    let mut parts = vec![matching(rule, date)];
     for &o in &rule.overridden_by {
         if let Some(other) = rules.get(o) {
-            parts.push(Cond::Not(Box::new(matching(other))));
+            parts.push(Cond::Not(Box::new(matching(other, date))));
         }
     }
     Cond::And(parts)
 }
-
-/// A test of the `date` column, marked by the `Date` constant operand.
-fn date_cmp(op: CmpOp, d: Date) -> Cond {
-    Cond::Cmp {
-        lhs: Operand::Const(Value::Text(DATE_MARK.into())),
-        op,
-        rhs: Operand::Const(Value::Date(d)),
-    }
-}
-
-/// Stands for the `date` column in conditions the lowering builds itself.
-pub(super) const DATE_MARK: &str = "\u{0}date";
 
 fn policy_name(program: &Program) -> String {
     let names: Vec<&str> = program.modules.iter().map(|m| m.name.as_str()).collect();
@@ -286,7 +276,8 @@ fn columns(program: &Program) -> Vec<ColumnSpec> {
 /// Drops duplicate and subsumed conjunctions and merges pairs that differ
 /// in one column, until nothing changes (bounded for large lists).
 fn simplify(mut conjs: Vec<Conj>) -> Vec<Conj> {
-    const QUADRATIC_LIMIT: usize = 2_000;
+    // Each pass is quadratic and a change restarts it: keep lists small.
+    const QUADRATIC_LIMIT: usize = 256;
     if conjs.len() > QUADRATIC_LIMIT {
         return conjs;
     }
@@ -495,18 +486,17 @@ impl Lowerer<'_> {
         match o {
             Operand::Field(i) => Some((*i, self.program.columns.get(*i)?.elem.clone())),
             Operand::Tier => Some((TIER_KEY, Elem::Tier)),
-            Operand::Const(Value::Text(t)) if t == DATE_MARK => {
-                Some((self.program.column("date")?, Elem::Date))
-            }
             Operand::Const(_) => None,
         }
     }
 
     fn membership(&self, lhs: &Operand, set: &SetExpr, positive: bool) -> Vec<Conj> {
         let date = self.program.column("date").unwrap_or(0);
-        let (key, elem, constant) = match (self.key_of(lhs), lhs) {
-            (Some((key, elem)), _) => (key, elem, None),
-            (None, Operand::Const(v)) => (usize::MAX - 1, self.set_elem(set, v), Some(v)),
+        // The tested value: a column (`Ok`), or a constant (`Err`), whose
+        // membership depends only on the date.
+        let (tested, elem) = match (self.key_of(lhs), lhs) {
+            (Some((key, elem)), _) => (Ok(key), elem),
+            (None, Operand::Const(v)) => (Err(v), self.set_elem(set, v)),
             (None, _) => return Vec::new(),
         };
         let value = self.set(&elem, set);
@@ -518,8 +508,8 @@ impl Lowerer<'_> {
                 members.complement()
             };
             let mut conj = Conj::new();
-            match constant {
-                Some(v) => {
+            match tested {
+                Err(v) => {
                     if members
                         .intersect(&self.domains.of_value(&elem, v))
                         .is_empty()
@@ -527,7 +517,7 @@ impl Lowerer<'_> {
                         continue;
                     }
                 }
-                None => {
+                Ok(key) => {
                     if members.is_empty() {
                         continue;
                     }

@@ -82,7 +82,8 @@ impl BitSet {
         }
     }
 
-    fn complement(&self) -> BitSet {
+    /// The classes not in.
+    pub fn complement(&self) -> BitSet {
         let mut out = self.zip(self, |a, _| !a);
         if !self.len.is_multiple_of(64)
             && let Some(last) = out.words.last_mut()
@@ -334,63 +335,46 @@ impl<T: Clone + PartialEq> Dated<T> {
         }
     }
 
+    /// The value on the stretch starting at `start` (`None`: the first).
+    fn at(&self, start: Option<i64>) -> &T {
+        let i = start.map_or(0, |day| self.breaks.partition_point(|b| *b <= day));
+        &self.parts[i]
+    }
+
+    /// The value stretch by stretch over `breaks` (ascending, distinct),
+    /// computed from each stretch's first day.
+    fn build(breaks: Vec<i64>, f: impl Fn(Option<i64>) -> T) -> Dated<T> {
+        let starts = std::iter::once(None).chain(breaks.iter().map(|b| Some(*b)));
+        let parts = starts.map(f).collect();
+        Dated { breaks, parts }.coalesced()
+    }
+
     /// Combines two dated values stretch by stretch.
     pub fn zip(&self, other: &Dated<T>, f: impl Fn(&T, &T) -> T) -> Dated<T> {
         let mut breaks: Vec<i64> = self.breaks.iter().chain(&other.breaks).copied().collect();
         breaks.sort_unstable();
         breaks.dedup();
-        let mut parts = Vec::with_capacity(breaks.len() + 1);
-        let at = |d: &Dated<T>, day: Option<i64>| -> usize {
-            match day {
-                None => 0,
-                Some(day) => d.breaks.partition_point(|b| *b <= day),
-            }
-        };
-        let mut starts: Vec<Option<i64>> = vec![None];
-        starts.extend(breaks.iter().map(|b| Some(*b)));
-        for start in starts {
-            parts.push(f(
-                &self.parts[at(self, start)],
-                &other.parts[at(other, start)],
-            ));
-        }
-        Dated { breaks, parts }.coalesced()
+        Dated::build(breaks, |start| f(self.at(start), other.at(start)))
     }
 
     /// `self` on days in `[from, to)`, `outside` elsewhere.
     pub fn window(&self, from: Option<i64>, to: Option<i64>, outside: T) -> Dated<T> {
-        let mut breaks = Vec::new();
-        breaks.extend(from);
-        breaks.extend(to);
-        let n = breaks.len();
-        let mut mask_parts = vec![false; n + 1];
-        // Stretch 0 is before `from` (if any); the stretch after `to` is last.
-        let inside = usize::from(from.is_some());
-        mask_parts[inside] = true;
-        let mask = Dated {
-            breaks,
-            parts: mask_parts,
+        let mut breaks: Vec<i64> = self.breaks.iter().copied().chain(from).chain(to).collect();
+        breaks.sort_unstable();
+        breaks.dedup();
+        // A stretch lies inside the window when its first day does (the
+        // first stretch starts before every day).
+        let inside = |start: Option<i64>| match start {
+            None => from.is_none(),
+            Some(day) => from.is_none_or(|f| day >= f) && to.is_none_or(|t| day < t),
         };
-        let own: Dated<(bool, T)> = Dated {
-            breaks: self.breaks.clone(),
-            parts: self.parts.iter().map(|p| (true, p.clone())).collect(),
-        };
-        let mask: Dated<(bool, T)> = Dated {
-            breaks: mask.breaks,
-            parts: mask.parts.iter().map(|m| (*m, outside.clone())).collect(),
-        };
-        let combined = own.zip(&mask, |a, m| {
-            if m.0 {
-                (true, a.1.clone())
+        Dated::build(breaks, |start| {
+            if inside(start) {
+                self.at(start).clone()
             } else {
-                (true, m.1.clone())
+                outside.clone()
             }
-        });
-        Dated {
-            breaks: combined.breaks,
-            parts: combined.parts.into_iter().map(|(_, v)| v).collect(),
-        }
-        .coalesced()
+        })
     }
 
     /// Merges neighbouring stretches with equal values.
