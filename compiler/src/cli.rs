@@ -1,11 +1,13 @@
 //! The `edict` command line: argument parsing and the `check`, `fmt` and
-//! `explain` commands here, `compile`, `eval` and `test` in [`table`].
+//! `explain` commands here, `compile`, `eval` and `test` in [`table`],
+//! `diff` in [`diff`].
 //! [`run_with_input`] takes the arguments and the standard streams, so
 //! tests drive it without spawning a process.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 errors in the policy (or
 //! `fmt --check` found files to reformat), 2 usage or I/O problems.
 
+mod diff;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -26,13 +28,17 @@ usage:
   edict compile [--today YYYY-MM-DD] [--allow LINT]... PATH... [-o TABLE.json]
   edict eval TABLE --input FILE|- [--explain]
   edict test [--today YYYY-MM-DD] [--allow LINT]... PATH...
+  edict diff [--format text|markdown|json|html] [-o FILE] [--exit-code] OLD NEW
+  edict diff --git REV PATH [NEW]
   edict fmt [--check] PATH...
-  edict schema table|decision
+  edict schema table|decision|diff
   edict explain CODE
   edict --version
 
 PATH is an .edict file or a folder (every .edict file under it forms one policy).
 TABLE is a compiled table (.json) or a policy PATH, compiled first.
+OLD and NEW are each a policy PATH or a compiled table; `--git REV PATH`
+compares PATH at revision REV with PATH (or NEW) in the working tree.
 `--input -` reads JSON Lines from stdin: one transaction per line, one
 decision (or error) per line out.
 ";
@@ -57,6 +63,7 @@ pub fn run_with_input(
         Some("eval") => table::eval_cmd(&args[1..], stdin, out, err),
         Some("test") => table::test_cmd(&args[1..], out, err),
         Some("schema") => table::schema_cmd(&args[1..], out),
+        Some("diff") => diff::diff_cmd(&args[1..], out, err),
         Some("fmt") => fmt(&args[1..], out, err),
         Some("explain") => explain(&args[1..], out),
         Some("--version" | "-V") => writeln!(out, "edict {}", env!("CARGO_PKG_VERSION"))

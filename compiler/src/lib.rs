@@ -11,6 +11,7 @@ pub mod cli;
 pub mod date;
 pub mod db;
 pub mod diagnostics;
+pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod hir;

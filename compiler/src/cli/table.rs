@@ -10,13 +10,13 @@ use crate::db::Settings;
 use crate::diagnostics::codes::{ALL, Code};
 use crate::diagnostics::render::render_text;
 use crate::eval::{Evaluator, TxError};
-use crate::project::{RealFs, load, sources};
+use crate::project::{FileSystem, RealFs, load, sources};
 use crate::table::{CompileError, Compiled, compile};
 
 /// Options shared by the commands that compile a policy.
-struct PolicyArgs {
-    settings: Settings,
-    paths: Vec<PathBuf>,
+pub(super) struct PolicyArgs {
+    pub settings: Settings,
+    pub paths: Vec<PathBuf>,
 }
 
 /// Takes `--today` and `--allow` out of `args`; returns the rest.
@@ -56,13 +56,15 @@ pub(super) fn policy_options(args: &[String]) -> Result<(Settings, Vec<String>),
     Ok((settings, rest))
 }
 
-/// Loads and compiles; reports diagnostics to `err`. `Ok(None)` when the
-/// policy has errors (already reported).
+/// Loads and compiles; reports diagnostics to `err` (warnings only when
+/// `warnings`). `Ok(None)` when the policy has errors (already reported).
 fn compile_paths(
+    fs: &dyn FileSystem,
     args: &PolicyArgs,
+    warnings: bool,
     err: &mut dyn Write,
 ) -> Result<Option<Compiled>, (i32, String)> {
-    let project = load(&RealFs, &args.paths, args.settings.clone()).map_err(|e| {
+    let project = load(fs, &args.paths, args.settings.clone()).map_err(|e| {
         (
             2,
             format!("cannot read {}: {e}", describe_paths(&args.paths)),
@@ -74,7 +76,9 @@ fn compile_paths(
     };
     match compile(&project.db, project.ws) {
         Ok(compiled) => {
-            report(err, &compiled.warnings)?;
+            if warnings {
+                report(err, &compiled.warnings)?;
+            }
             Ok(Some(compiled))
         }
         Err(CompileError::Diagnostics(diags)) => {
@@ -90,9 +94,20 @@ fn compile_paths(
     }
 }
 
-/// Compiles for a command; `Err` is the exit code, the problem reported.
+/// Compiles for a command, reporting warnings; `Err` is the exit code, the
+/// problem reported.
 fn compiled_or_exit(args: PolicyArgs, err: &mut dyn Write) -> Result<Compiled, i32> {
-    match compile_paths(&args, err) {
+    compiled_from(&RealFs, args, true, err)
+}
+
+/// [`compiled_or_exit`] from any file system, warnings optional.
+pub(super) fn compiled_from(
+    fs: &dyn FileSystem,
+    args: PolicyArgs,
+    warnings: bool,
+    err: &mut dyn Write,
+) -> Result<Compiled, i32> {
+    match compile_paths(fs, &args, warnings, err) {
         Ok(Some(c)) => Ok(c),
         Ok(None) => Err(1),
         Err((code, message)) => {
@@ -310,12 +325,13 @@ fn load_evaluator(path: &Path, settings: Settings, err: &mut dyn Write) -> Resul
     })
 }
 
-/// `edict schema table|decision`: the JSON Schemas of the formats.
+/// `edict schema table|decision|diff`: the JSON Schemas of the formats.
 pub fn schema_cmd(args: &[String], out: &mut dyn Write) -> Result<i32, String> {
     let text = match args {
         [w] if w == "table" => crate::table::Table::schema(),
         [w] if w == "decision" => crate::eval::Output::schema(),
-        _ => return Err("`schema` takes `table` or `decision`".to_string()),
+        [w] if w == "diff" => crate::diff::Report::schema(),
+        _ => return Err("`schema` takes `table`, `decision` or `diff`".to_string()),
     };
     write!(out, "{text}").map_err(|e| e.to_string())?;
     Ok(0)

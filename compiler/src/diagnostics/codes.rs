@@ -3,7 +3,8 @@
 //!
 //! Families: `00` syntax, `01` names and modules, `02` types, `03` dates and
 //! jurisdictions, `04` cycles, overrides and policy structure, `05` decision
-//! tables (compiling, reading, table-level analysis), `06` transactions. Warnings
+//! tables (compiling, reading, table-level analysis), `06` transactions, `07` comparing versions
+//! (`edict diff`). Warnings
 //! (lints) also have a kebab-case name used to silence them
 //! (`edict check --allow missing-sunset`).
 
@@ -120,6 +121,7 @@ registry! {
     UnknownValue = "E0605", None, "value outside the column's domain";
     InvalidDate = "E0606", None, "invalid date in a transaction";
     InvalidEccn = "E0607", None, "invalid ECCN in a transaction";
+    IncomparableVersions = "E0701", None, "versions that cannot be compared";
 }
 
 impl Code {

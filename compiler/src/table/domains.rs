@@ -7,7 +7,7 @@
 //! none". Numbers, dates and tier ranks are ordered and use intervals
 //! instead ([`super::sets::IntervalSet`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::sets::{BitSet, ColSet, Cut, IntervalSet};
 use super::{Cell, Literal, Num};
@@ -33,8 +33,8 @@ pub struct Domains {
 
 impl Domains {
     pub(super) fn new(program: &Program) -> Self {
-        let mut eccns = std::collections::BTreeSet::new();
-        let mut strings = std::collections::BTreeSet::new();
+        let mut eccns = BTreeSet::new();
+        let mut strings = BTreeSet::new();
         for v in program.mentions().values {
             match v {
                 Value::Eccn(e) => {
@@ -46,16 +46,28 @@ impl Domains {
                 _ => {}
             }
         }
+        let enums = program
+            .enums
+            .iter()
+            .map(|(k, vs)| (k.clone(), vs.iter().map(|v| v.name.clone()).collect()))
+            .collect();
+        Domains::from_parts(eccns, strings, enums)
+    }
+
+    /// Classes from the mentioned ECCN prefixes and strings and the
+    /// variants of each enum (by key; countries under
+    /// [`crate::hir::COUNTRY_ENUM`]).
+    pub fn from_parts(
+        eccns: BTreeSet<String>,
+        strings: BTreeSet<String>,
+        enums: BTreeMap<String, Vec<String>>,
+    ) -> Self {
         let eccns: Vec<String> = eccns.into_iter().collect();
         Domains {
             eccn_children: eccn_children(&eccns),
             eccns,
             strings: strings.into_iter().collect(),
-            enums: program
-                .enums
-                .iter()
-                .map(|(k, vs)| (k.clone(), vs.iter().map(|v| v.name.clone()).collect()))
-                .collect(),
+            enums,
         }
     }
 
@@ -71,7 +83,8 @@ impl Domains {
         }
     }
 
-    fn enum_variants(&self, elem: &Elem) -> &[String] {
+    /// The variant names of an enum or country type (empty for others).
+    pub fn enum_variants(&self, elem: &Elem) -> &[String] {
         let key = match elem {
             Elem::Country => crate::hir::COUNTRY_ENUM,
             Elem::Enum(k) => k.as_str(),

@@ -82,6 +82,19 @@ impl BitSet {
         }
     }
 
+    /// Whether some class is in both.
+    pub fn intersects(&self, other: &BitSet) -> bool {
+        self.words.iter().zip(&other.words).any(|(a, b)| a & b != 0)
+    }
+
+    /// Whether every class of `self` is in `other`.
+    pub fn is_subset(&self, other: &BitSet) -> bool {
+        self.words
+            .iter()
+            .zip(&other.words)
+            .all(|(a, b)| a & !b == 0)
+    }
+
     /// The classes not in.
     pub fn complement(&self) -> BitSet {
         let mut out = self.zip(self, |a, _| !a);
@@ -178,6 +191,19 @@ impl IntervalSet {
     /// Whether everything is in.
     pub fn is_full(&self) -> bool {
         self.parts == [(Cut::Bottom, Cut::Top)]
+    }
+
+    /// Whether the value `v` is in.
+    pub fn contains(&self, v: f64) -> bool {
+        let (at, past) = (Cut::Before(v), Cut::After(v));
+        self.parts.iter().any(|&(lo, hi)| {
+            lo.cmp_total(at) != Ordering::Greater && past.cmp_total(hi) != Ordering::Greater
+        })
+    }
+
+    /// Whether the values are whole (days, tier ranks).
+    pub fn is_discrete(&self) -> bool {
+        self.discrete
     }
 
     fn complement(&self) -> IntervalSet {
@@ -305,6 +331,30 @@ impl ColSet {
         }
     }
 
+    /// Whether some value is admitted by both.
+    pub fn intersects(&self, other: &ColSet) -> bool {
+        match (self, other) {
+            (ColSet::Classes(a), ColSet::Classes(b)) => a.intersects(b),
+            _ => !self.intersect(other).is_empty(),
+        }
+    }
+
+    /// A key equal for equal sets (for grouping sets by value).
+    pub fn fingerprint(&self) -> Vec<u64> {
+        match self {
+            ColSet::Classes(b) => b.words.clone(),
+            ColSet::Ranges(r) => r
+                .parts
+                .iter()
+                .flat_map(|&(lo, hi)| [lo, hi])
+                .flat_map(|c| {
+                    let (tag, v, side) = c.key();
+                    [u64::from(tag) << 8 | u64::from(side), v.to_bits()]
+                })
+                .collect(),
+        }
+    }
+
     /// Values admitted by `self` and not by `other`.
     pub fn minus(&self, other: &ColSet) -> ColSet {
         self.intersect(&other.complement())
@@ -312,7 +362,10 @@ impl ColSet {
 
     /// Whether every value of `self` is admitted by `other`.
     pub fn subset_of(&self, other: &ColSet) -> bool {
-        self.minus(other).is_empty()
+        match (self, other) {
+            (ColSet::Classes(a), ColSet::Classes(b)) => a.is_subset(b),
+            _ => self.minus(other).is_empty(),
+        }
     }
 }
 

@@ -1,0 +1,254 @@
+//! `edict diff`: reads two versions — each a policy file or folder, a
+//! compiled table, or a path at a git revision (through the `git`
+//! command) — and writes the report as text, Markdown, JSON or HTML.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::table::{PolicyArgs, compiled_from, policy_options};
+use super::write_atomically;
+use crate::db::Settings;
+use crate::diagnostics::Code;
+use crate::diff::{Version, diff, html, render};
+use crate::eval::Evaluator;
+use crate::project::{FileSystem, MemoryFs, RealFs};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+    Html,
+}
+
+struct DiffArgs {
+    settings: Settings,
+    format: Format,
+    color: Option<bool>,
+    output: Option<PathBuf>,
+    git: Option<String>,
+    exit_code: bool,
+    paths: Vec<PathBuf>,
+}
+
+fn parse(args: &[String]) -> Result<DiffArgs, String> {
+    let (settings, rest) = policy_options(args)?;
+    let mut a = DiffArgs {
+        settings,
+        format: Format::Text,
+        color: None,
+        output: None,
+        git: None,
+        exit_code: false,
+        paths: Vec::new(),
+    };
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |what: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("`{arg}` takes {what}"))
+        };
+        match arg.as_str() {
+            "--format" => {
+                a.format = match value("a format")?.as_str() {
+                    "text" => Format::Text,
+                    "markdown" | "md" => Format::Markdown,
+                    "json" => Format::Json,
+                    "html" => Format::Html,
+                    other => {
+                        return Err(format!(
+                            "`--format` takes `text`, `markdown`, `json` or `html`, not `{other}`"
+                        ));
+                    }
+                }
+            }
+            "--color" => {
+                a.color = match value("`always`, `never` or `auto`")?.as_str() {
+                    "always" => Some(true),
+                    "never" => Some(false),
+                    "auto" => None,
+                    other => {
+                        return Err(format!(
+                            "`--color` takes `always`, `never` or `auto`, not `{other}`"
+                        ));
+                    }
+                }
+            }
+            "-o" | "--output" => a.output = Some(PathBuf::from(value("a file")?)),
+            "--git" => a.git = Some(value("a revision")?),
+            "--exit-code" => a.exit_code = true,
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            path => a.paths.push(PathBuf::from(path)),
+        }
+    }
+    match (a.git.is_some(), a.paths.len()) {
+        (false, 2) | (true, 1 | 2) => Ok(a),
+        (false, _) => Err("`diff` takes OLD and NEW (or `--git REV PATH`)".to_string()),
+        (true, _) => Err("`diff --git REV` takes PATH and at most one NEW".to_string()),
+    }
+}
+
+/// `edict diff [--git REV] OLD [NEW]`.
+pub fn diff_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let a = parse(args)?;
+    let (old, new) = match &a.git {
+        Some(rev) => {
+            let old = &a.paths[0];
+            let new = a.paths.get(1).unwrap_or(old);
+            let fs = match git_files(rev, old) {
+                Ok(fs) => fs,
+                Err(why) => {
+                    let _ = writeln!(err, "error: {why}");
+                    return Ok(2);
+                }
+            };
+            let label = format!("{rev}:{}", old.display());
+            (
+                version(&fs, old, label, &a.settings, err),
+                version(&RealFs, new, new.display().to_string(), &a.settings, err),
+            )
+        }
+        None => (
+            version(
+                &RealFs,
+                &a.paths[0],
+                a.paths[0].display().to_string(),
+                &a.settings,
+                err,
+            ),
+            version(
+                &RealFs,
+                &a.paths[1],
+                a.paths[1].display().to_string(),
+                &a.settings,
+                err,
+            ),
+        ),
+    };
+    let (old, new) = match (old, new) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(c), _) | (_, Err(c)) => return Ok(c),
+    };
+    let report = match diff(&old, &new) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "error[{}]: cannot compare `{}` with `{}`: {}",
+                Code::IncomparableVersions.as_str(),
+                old.label,
+                new.label,
+                e.0
+            );
+            return Ok(1);
+        }
+    };
+    let color = a.color.unwrap_or_else(|| {
+        a.output.is_none()
+            && std::env::var_os("NO_COLOR").is_none()
+            && std::io::stdout().is_terminal()
+    });
+    let text = match a.format {
+        Format::Text => render::text(&report, color),
+        Format::Markdown => render::markdown(&report),
+        Format::Json => report.to_json(),
+        Format::Html => html::page(&report),
+    };
+    let w = |e: std::io::Error| e.to_string();
+    match &a.output {
+        Some(file) => {
+            if let Err(e) = write_atomically(file, &text) {
+                writeln!(err, "error: cannot write `{}`: {e}", file.display()).map_err(w)?;
+                return Ok(2);
+            }
+            writeln!(
+                err,
+                "{} → {}",
+                render::summary_text(&report),
+                file.display()
+            )
+            .map_err(w)?;
+        }
+        None => write!(out, "{text}").map_err(w)?,
+    }
+    Ok(if a.exit_code && !report.equivalent {
+        1
+    } else {
+        0
+    })
+}
+
+/// A version from a path: a `.json` table, else a policy compiled.
+/// Warnings are not shown (`edict check` shows them); errors are.
+fn version(
+    fs: &dyn FileSystem,
+    path: &Path,
+    label: String,
+    settings: &Settings,
+    err: &mut dyn Write,
+) -> Result<Version, i32> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let bytes = fs.read(path).map_err(|e| {
+            let _ = writeln!(err, "error: cannot read `{label}`: {e}");
+            2
+        })?;
+        let evaluator = Evaluator::from_bytes(&bytes).map_err(|e| {
+            let _ = writeln!(err, "error[{}]: `{label}`: {}", e.code.as_str(), e.message);
+            1
+        })?;
+        let digest = evaluator.digest().to_string();
+        return Ok(Version::from_table(
+            label,
+            evaluator.table().clone(),
+            digest,
+        ));
+    }
+    let args = PolicyArgs {
+        settings: settings.clone(),
+        paths: vec![path.to_path_buf()],
+    };
+    let compiled = compiled_from(fs, args, false, err)?;
+    Ok(Version::from_compiled(label, &compiled))
+}
+
+/// The files of `path` (a file or a folder) at revision `rev`, read with
+/// `git` from the repository around the current directory, at the same
+/// relative paths.
+fn git_files(rev: &str, path: &Path) -> Result<MemoryFs, String> {
+    if rev.starts_with('-') {
+        return Err(format!("`{rev}` is not a revision"));
+    }
+    let run = |args: &[&str]| -> Result<Vec<u8>, String> {
+        let output = Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run `git`: {e}"))?;
+        if output.status.success() {
+            Ok(output.stdout)
+        } else {
+            Err(format!(
+                "`git {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+        }
+    };
+    let spec = path.to_string_lossy().into_owned();
+    let listing = run(&["ls-tree", "-r", "--name-only", rev, "--", &spec])?;
+    let listing = String::from_utf8_lossy(&listing).into_owned();
+    let mut fs = MemoryFs::default();
+    for file in listing.lines() {
+        let wanted = file.ends_with(".edict") || Path::new(file) == path;
+        if !wanted {
+            continue;
+        }
+        let bytes = run(&["show", &format!("{rev}:./{file}")])?;
+        fs.files.insert(PathBuf::from(file), bytes);
+    }
+    if fs.files.is_empty() {
+        return Err(format!("`{spec}` has no policy files at revision `{rev}`"));
+    }
+    Ok(fs)
+}
