@@ -132,3 +132,29 @@ pub fn shipped_policies() -> Vec<PathBuf> {
     assert!(out.len() >= 10, "shipped policies missing: {out:?}");
     out
 }
+
+/// Reads a file (panics when it cannot).
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Runs the command line; returns (exit code, stdout, stderr).
+pub fn edict(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut input = stdin.as_bytes();
+    let code = edict_compiler::cli::run_with_input(&args, &mut input, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+/// A validator for one of the checked-in schemas of `compiler/docs/`.
+pub fn validator(file: &str) -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&read(&repo().join("compiler/docs").join(file)))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{file}: {e}"))
+}

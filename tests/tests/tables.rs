@@ -6,28 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use edict_compiler::cli::run_with_input;
 use edict_compiler::eval::{Evaluator, Output};
 use edict_compiler::table::generate::{Rng, table as generated, transaction};
 use edict_compiler::table::{Compiled, Table};
-use edict_tests::{compile, repo, shipped_policies};
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-}
-
-/// Runs the command line; returns (exit code, stdout, stderr).
-fn edict(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut input = stdin.as_bytes();
-    let code = run_with_input(&args, &mut input, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
+use edict_tests::{compile, edict, read, repo, shipped_policies, validator};
 
 fn conformance_cases() -> Vec<PathBuf> {
     let mut cases: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/conformance"))
@@ -47,6 +29,7 @@ fn checked_in_schemas_match_the_types() {
     for (file, schema) in [
         ("table.schema.json", Table::schema()),
         ("decision.schema.json", Output::schema()),
+        ("diff.schema.json", edict_compiler::diff::Report::schema()),
     ] {
         assert!(
             read(&docs.join(file)) == schema,
@@ -55,13 +38,6 @@ fn checked_in_schemas_match_the_types() {
             file.split('.').next().unwrap_or("")
         );
     }
-}
-
-fn validator(file: &str) -> jsonschema::Validator {
-    let schema: serde_json::Value =
-        serde_json::from_str(&read(&repo().join("compiler/docs").join(file)))
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
-    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
 #[test]

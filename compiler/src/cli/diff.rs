@@ -214,14 +214,26 @@ fn version(
 }
 
 /// The files of `path` (a file or a folder) at revision `rev`, read with
-/// `git` from the repository around the current directory, at the same
-/// relative paths.
+/// `git` in the folder of `path`, at the paths they have in the working
+/// tree.
 fn git_files(rev: &str, path: &Path) -> Result<MemoryFs, String> {
     if rev.starts_with('-') {
         return Err(format!("`{rev}` is not a revision"));
     }
+    let is_dir = path.is_dir() || path.extension().is_none_or(|e| e != "edict" && e != "json");
+    let (dir, only) = if is_dir {
+        (path.to_path_buf(), None)
+    } else {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        (
+            parent.unwrap_or(Path::new(".")).to_path_buf(),
+            path.file_name(),
+        )
+    };
     let run = |args: &[&str]| -> Result<Vec<u8>, String> {
         let output = Command::new("git")
+            .arg("-C")
+            .arg(&dir)
             .args(args)
             .output()
             .map_err(|e| format!("cannot run `git`: {e}"))?;
@@ -229,26 +241,32 @@ fn git_files(rev: &str, path: &Path) -> Result<MemoryFs, String> {
             Ok(output.stdout)
         } else {
             Err(format!(
-                "`git {}` failed: {}",
+                "`git {}` in `{}` failed: {}",
                 args.join(" "),
+                dir.display(),
                 String::from_utf8_lossy(&output.stderr).trim()
             ))
         }
     };
-    let spec = path.to_string_lossy().into_owned();
-    let listing = run(&["ls-tree", "-r", "--name-only", rev, "--", &spec])?;
+    // Paths are listed relative to `dir`, the folder's own files only.
+    let listing = run(&["ls-tree", "-r", "--name-only", rev])?;
     let listing = String::from_utf8_lossy(&listing).into_owned();
     let mut fs = MemoryFs::default();
     for file in listing.lines() {
-        let wanted = file.ends_with(".edict") || Path::new(file) == path;
-        if !wanted {
-            continue;
+        let wanted = match only {
+            Some(name) => Path::new(file).as_os_str() == name,
+            None => file.ends_with(".edict"),
+        };
+        if wanted {
+            let bytes = run(&["show", &format!("{rev}:./{file}")])?;
+            fs.files.insert(dir.join(file), bytes);
         }
-        let bytes = run(&["show", &format!("{rev}:./{file}")])?;
-        fs.files.insert(PathBuf::from(file), bytes);
     }
     if fs.files.is_empty() {
-        return Err(format!("`{spec}` has no policy files at revision `{rev}`"));
+        return Err(format!(
+            "`{}` has no policy files at revision `{rev}`",
+            path.display()
+        ));
     }
     Ok(fs)
 }

@@ -273,12 +273,12 @@ pub fn line_diff<'a>(old: &'a str, new: &'a str) -> Vec<Line<'a>> {
             out.push(Line::Same(a[i]));
             i += 1;
             k += 1;
-        } else if k < b.len() && (i == a.len() || lcs[i][k + 1] >= lcs[i + 1][k]) {
-            out.push(Line::New(b[k]));
-            k += 1;
-        } else {
+        } else if i < a.len() && (k == b.len() || lcs[i + 1][k] >= lcs[i][k + 1]) {
             out.push(Line::Old(a[i]));
             i += 1;
+        } else {
+            out.push(Line::New(b[k]));
+            k += 1;
         }
     }
     out
