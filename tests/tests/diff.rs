@@ -130,7 +130,8 @@ fn the_html_report_is_self_contained_and_lists_every_region() {
             .as_str()
             .unwrap_or("")
             .replace('<', "&lt;")
-            .replace('>', "&gt;");
+            .replace('>', "&gt;")
+            .replace(" × ", " ×<br>");
         assert!(page.contains(&d), "{d} missing");
     }
     // Side by side: the old and the new `when` line of `license_requirement`.

@@ -34,7 +34,7 @@ h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-
 code, pre, .mono { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }
 .meta { color: #555; } table { border-collapse: collapse; width: 100%; margin: .6rem 0; }
 th, td { border: 1px solid #d6d6d6; padding: .35rem .5rem; vertical-align: top; text-align: left; }
-th { background: #f3f3f3; } .counts { display: flex; gap: .8rem; flex-wrap: wrap; }
+th { background: #f3f3f3; } #impact td { font-size: .9rem; } #impact td.mono { white-space: nowrap; } .counts { display: flex; gap: .8rem; flex-wrap: wrap; }
 .count { border: 1px solid #ccc; border-radius: 6px; padding: .5rem .9rem; min-width: 7rem; }
 .count b { display: block; font-size: 1.5rem; }
 .tightening { color: #a40000; font-weight: 600; } .loosening { color: #0b6b20; font-weight: 600; }
@@ -173,18 +173,30 @@ fn impact(o: &mut String, r: &Report) {
              <td>{}</td><td>{}</td><td>{} → {}</td><td class=\"mono\">{}</td></tr>",
             i + 1,
             esc(&g.jurisdiction),
-            esc(&g.description),
+            g.description
+                .split(" × ")
+                .map(esc)
+                .collect::<Vec<_>>()
+                .join(" ×<br>"),
             esc(&decision_text(&g.before)),
             esc(&decision_text(&g.after)),
             esc(&rules_text(&g.before)),
             esc(&rules_text(&g.after)),
-            esc(&serde_json::to_string(&g.witness).unwrap_or_default())
+            witness(&g.witness)
         );
     }
     let _ = writeln!(o, "</tbody></table>");
     if r.impact.is_empty() {
         let _ = writeln!(o, "<p>None.</p>");
     }
+}
+
+/// A witness transaction, one field a line.
+fn witness(w: &std::collections::BTreeMap<String, serde_json::Value>) -> String {
+    w.iter()
+        .map(|(k, v)| format!("{}: {}", esc(k), esc(&v.to_string())))
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 fn declarations(o: &mut String, r: &Report) {

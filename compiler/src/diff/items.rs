@@ -104,13 +104,27 @@ fn fold(text: &str) -> String {
 /// The declarations of every module of a program.
 fn from_source(program: &Program) -> Inventory {
     let mut inv = Inventory::new();
+    let docs: BTreeMap<(&str, &str), Option<String>> = program
+        .jurisdictions
+        .iter()
+        .flat_map(|j| {
+            j.rules
+                .iter()
+                .map(move |r| ((j.name.as_str(), r.name.as_str()), r.description.clone()))
+        })
+        .collect();
     for m in &program.modules {
         let text = m.text.as_str();
         let parsed = crate::syntax::parse(text);
         let slice = |s: Span| fold(text.get(s.range()).unwrap_or(""));
+        let newlines: Vec<usize> = text
+            .bytes()
+            .enumerate()
+            .filter_map(|(i, b)| (b == b'\n').then_some(i))
+            .collect();
         let declared = |s: Span| Declared {
             path: m.path.clone(),
-            line: line_of(text, s.start),
+            line: newlines.partition_point(|&i| i < s.start as usize) as u32 + 1,
             text: Some(source_text(text, s)),
         };
         let mut add = |kind: ItemKind, name: String, span: Span, clauses: Vec<(&str, String)>| {
@@ -197,13 +211,10 @@ fn from_source(program: &Program) -> Inventory {
                                 settings.push(("sunset", l.text.clone()))
                             }
                             JurisdictionMember::Rule(r) => {
-                                let doc = program
-                                    .jurisdictions
-                                    .iter()
-                                    .filter(|x| x.name == j.name.name)
-                                    .flat_map(|x| &x.rules)
-                                    .find(|x| x.name == r.name.name)
-                                    .and_then(|x| x.description.clone());
+                                let doc = docs
+                                    .get(&(j.name.name.as_str(), r.name.name.as_str()))
+                                    .cloned()
+                                    .flatten();
                                 let mut clauses: Vec<(&str, String)> =
                                     doc.into_iter().map(|d| ("doc", fold(&d))).collect();
                                 if !r.overrides.is_empty() {
@@ -245,16 +256,6 @@ fn from_source(program: &Program) -> Inventory {
         }
     }
     inv
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, at: u32) -> u32 {
-    let end = (at as usize).min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count() as u32
-        + 1
 }
 
 /// A declaration's text from the start of its line, with the doc comment

@@ -223,3 +223,75 @@ pub fn transaction(rng: &mut Rng) -> serde_json::Value {
         "value": rng.below(1_000_000),
     })
 }
+
+/// Destinations the generated policies name (real ISO codes).
+const POLICY_COUNTRIES: [&str; 24] = [
+    "AE", "AR", "BR", "BY", "CN", "CU", "DE", "EG", "FR", "IL", "IN", "IR", "JP", "KP", "KR", "MO",
+    "MX", "MY", "RU", "SA", "SG", "SY", "TR", "VE",
+];
+
+/// The source of a policy of `rules` rules, for the diff benchmark: each
+/// rule controls one ECCN for a few destinations, a third above a TPP
+/// value, every tenth overrides the rule before it. `version` 1 changes
+/// `changed_per_mille` rules in 1,000 (a threshold, a destination, the
+/// outcome or the review, drawn per rule) and leaves the others as in
+/// version 0, so two versions differ in that share of their rules.
+pub fn policy_source(rules: usize, seed: u64, changed_per_mille: usize, version: u8) -> String {
+    let mut out = String::from(
+        "policy generated.diff\n\nuse std.countries.*\nuse std.ear.reasons.{NS, RS}\n\n\
+         input {\n  item: Eccn\n  destination: Country\n  tpp: Number\n}\n\n\
+         jurisdiction US {\n  effective 2025-01-01\n",
+    );
+    for i in 0..rules {
+        let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
+        let draw = rng.below(1000);
+        let changed = version == 1 && draw < changed_per_mille;
+        let mut destinations: Vec<&str> = (0..1 + rng.below(4))
+            .map(|_| POLICY_COUNTRIES[rng.below(POLICY_COUNTRIES.len())])
+            .collect();
+        let mut threshold = (1 + rng.below(50)) * 1000;
+        let mut outcome = ["require license", "deny", "allow under LPP"][rng.below(3)];
+        let mut review = ["case_by_case", "presumption_of_denial"][rng.below(2)];
+        let with_tpp = rng.below(3) == 0;
+        if changed {
+            match rng.below(4) {
+                0 => threshold += 500,
+                1 => destinations.push(POLICY_COUNTRIES[rng.below(POLICY_COUNTRIES.len())]),
+                2 => {
+                    outcome = if outcome == "deny" {
+                        "require license"
+                    } else {
+                        "deny"
+                    }
+                }
+                _ => {
+                    review = if review == "case_by_case" {
+                        "presumption_of_denial"
+                    } else {
+                        "case_by_case"
+                    }
+                }
+            }
+        }
+        destinations.sort_unstable();
+        destinations.dedup();
+        let overrides = if i % 10 == 9 {
+            format!(" overrides r{}", i - 1)
+        } else {
+            String::new()
+        };
+        let tpp = if with_tpp {
+            format!(" and tpp >= {threshold}")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "  rule r{i}{overrides} {{\n    when item in {{{}}} and destination in {{{}}}{tpp}\n    \
+             then {outcome}\n    reasons NS\n    review {review}\n    cite \"generated § {i}\"\n  }}\n",
+            eccn(i % ECCN_POOL),
+            destinations.join(", ")
+        ));
+    }
+    out.push_str("}\n\nauthorization LPP \"Low processing performance\" cite \"15 CFR 740.29\"\n");
+    out
+}
