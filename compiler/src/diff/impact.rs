@@ -17,6 +17,7 @@
 //! differ in one column only, which gives few readable regions.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use super::space::{Conj, Space};
@@ -42,6 +43,9 @@ pub fn regions(old: &Table, new: &Table) -> Result<(Vec<Region>, Vec<String>), D
             Versioned::new(&space, new, j, tier_new.clone()),
         ];
         mark_changed(&mut sides);
+        for side in &mut sides {
+            side.build_index(&space);
+        }
         let explorer = Explorer {
             space: &space,
             sides: &sides,
@@ -67,10 +71,24 @@ struct Versioned<'t> {
     rows: Vec<(&'t Row, Conj)>,
     /// Whether the row has no equal in the other version.
     changed: Vec<bool>,
+    /// The common rows by column and class, to find those touching a box.
+    index: Vec<Option<ColumnIndex>>,
     /// The tier table: cells and the rank given.
     tier_rows: Vec<(Conj, usize)>,
     tiers: Vec<Arc<str>>,
 }
+
+/// For one column of finitely many classes: the common rows admitting
+/// each class, and those that do not test the column (or admit most of
+/// it), which touch every box.
+struct ColumnIndex {
+    by_class: Vec<Vec<u32>>,
+    everywhere: Vec<u32>,
+}
+
+/// A box narrower than this many classes on an indexed column finds its
+/// rows through the index.
+const INDEXED_CLASSES: usize = 64;
 
 impl<'t> Versioned<'t> {
     fn new(space: &Space, table: &'t Table, j: &str, tier_rows: Vec<(Conj, usize)>) -> Self {
@@ -84,10 +102,78 @@ impl<'t> Versioned<'t> {
             table,
             changed: vec![true; rows.len()],
             rows,
+            index: Vec::new(),
             tier_rows,
             tiers: table.tiers.iter().map(|t| Arc::from(t.as_str())).collect(),
         }
     }
+
+    /// Indexes the common rows (once they are known).
+    fn build_index(&mut self, space: &Space) {
+        self.index = (0..space.columns.len())
+            .map(|c| {
+                let ColSet::Classes(full) = space.full(c) else {
+                    return None;
+                };
+                let universe = full.universe();
+                let mut ix = ColumnIndex {
+                    by_class: vec![Vec::new(); universe],
+                    everywhere: Vec::new(),
+                };
+                for (i, (_, conj)) in self.rows.iter().enumerate() {
+                    if self.changed[i] {
+                        continue;
+                    }
+                    match conj.sets.iter().find(|(k, _)| *k == c) {
+                        Some((_, ColSet::Classes(bits))) if bits.count() * 2 <= universe => {
+                            for class in bits.iter() {
+                                ix.by_class[class].push(i as u32);
+                            }
+                        }
+                        _ => ix.everywhere.push(i as u32),
+                    }
+                }
+                Some(ix)
+            })
+            .collect();
+    }
+
+    /// The common rows touching a box, from the narrowest indexed column
+    /// (or from `superset`, rows known to include them).
+    fn common_in(&self, region: &[ColSet], superset: &[u32]) -> Vec<u32> {
+        let narrowest = region
+            .iter()
+            .enumerate()
+            .filter_map(|(c, set)| match (set, self.index.get(c)) {
+                (ColSet::Classes(bits), Some(Some(_))) => Some((bits.count(), c)),
+                _ => None,
+            })
+            .min();
+        let mut found: Vec<u32> = match narrowest {
+            Some((n, c)) if n <= INDEXED_CLASSES && n * 4 < superset.len() => {
+                let (Some(Some(ix)), ColSet::Classes(bits)) = (self.index.get(c), &region[c])
+                else {
+                    return Vec::new();
+                };
+                let mut v: Vec<u32> = bits
+                    .iter()
+                    .flat_map(|class| ix.by_class[class].iter().copied())
+                    .chain(ix.everywhere.iter().copied())
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+            _ => superset.to_vec(),
+        };
+        found.retain(|&r| touches_box(region, &self.rows[r as usize].1));
+        found
+    }
+}
+
+/// Whether a row holds somewhere in the box.
+fn touches_box(region: &[ColSet], conj: &Conj) -> bool {
+    conj.sets.iter().all(|(c, s)| region[*c].intersects(s))
 }
 
 fn tier_rows(space: &Space, table: &Table) -> Vec<(Conj, usize)> {
@@ -154,9 +240,13 @@ enum TierState {
 }
 
 /// One version's view of a box: the rows touching it and its tier.
+/// Changed rows are kept exact as the box narrows; common rows may be a
+/// superset (shared with the parent box) until a step needs them.
 #[derive(Debug, Clone)]
 struct View {
-    rows: Vec<u32>,
+    changed: Vec<u32>,
+    common: Rc<Vec<u32>>,
+    exact: bool,
     tier: TierState,
 }
 
@@ -202,14 +292,18 @@ fn cut(region: &[ColSet], conj: &Conj) -> Option<(usize, ColSet)> {
 
 impl Explorer<'_> {
     fn run(&self) -> Vec<Leaf> {
-        let all = |n: usize| (0..n as u32).collect::<Vec<u32>>();
-        let view = |s: &Versioned<'_>| View {
-            rows: all(s.rows.len()),
-            tier: if s.tier_rows.is_empty() {
-                TierState::Known(None)
-            } else {
-                TierState::Pending(all(s.tier_rows.len()))
-            },
+        let view = |s: &Versioned<'_>| {
+            let ids = 0..s.rows.len() as u32;
+            View {
+                changed: ids.clone().filter(|&r| s.changed[r as usize]).collect(),
+                common: Rc::new(ids.filter(|&r| !s.changed[r as usize]).collect()),
+                exact: true,
+                tier: if s.tier_rows.is_empty() {
+                    TierState::Known(None)
+                } else {
+                    TierState::Pending((0..s.tier_rows.len() as u32).collect())
+                },
+            }
         };
         let root = Node {
             region: (0..self.space.columns.len())
@@ -220,7 +314,7 @@ impl Explorer<'_> {
         let mut leaves = Vec::new();
         let mut stack = vec![root];
         while let Some(mut node) = stack.pop() {
-            match self.step(&node) {
+            match self.step(&mut node) {
                 Step::Drop => {}
                 Step::Tier(s, t) => {
                     node.views[s].tier = TierState::Known(t);
@@ -249,8 +343,9 @@ impl Explorer<'_> {
         leaves
     }
 
-    /// The box with column `col` narrowed to `set`, keeping the rows that
-    /// still touch it (only that column changed, so only it is tested).
+    /// The box with column `col` narrowed to `set`. Only that column
+    /// changed, so only it is tested: changed rows and tier rows now;
+    /// common rows now when they are few, else when a step needs them.
     fn narrowed(&self, node: &Node, col: usize, set: ColSet) -> Node {
         let touches = |conj: &Conj| {
             conj.sets
@@ -261,21 +356,24 @@ impl Explorer<'_> {
         let views = [0, 1].map(|s| {
             let side = &self.sides[s];
             let v = &node.views[s];
+            let keep = |ids: &[u32], f: &dyn Fn(u32) -> bool| -> Vec<u32> {
+                ids.iter().copied().filter(|&r| f(r)).collect()
+            };
+            let row = |r: u32| touches(&side.rows[r as usize].1);
+            let (common, exact) = if v.exact && v.common.len() <= INDEXED_CLASSES {
+                (Rc::new(keep(&v.common, &row)), true)
+            } else {
+                (Rc::clone(&v.common), false)
+            };
             View {
-                rows: v
-                    .rows
-                    .iter()
-                    .copied()
-                    .filter(|&r| touches(&side.rows[r as usize].1))
-                    .collect(),
+                changed: keep(&v.changed, &row),
+                common,
+                exact,
                 tier: match &v.tier {
                     TierState::Known(t) => TierState::Known(*t),
-                    TierState::Pending(ids) => TierState::Pending(
-                        ids.iter()
-                            .copied()
-                            .filter(|&r| touches(&side.tier_rows[r as usize].0))
-                            .collect(),
-                    ),
+                    TierState::Pending(ids) => {
+                        TierState::Pending(keep(ids, &|r| touches(&side.tier_rows[r as usize].0)))
+                    }
                 },
             }
         });
@@ -284,14 +382,8 @@ impl Explorer<'_> {
         Node { region, views }
     }
 
-    fn step(&self, node: &Node) -> Step {
-        let changed = |s: usize| {
-            node.views[s]
-                .rows
-                .iter()
-                .filter(move |&&r| self.sides[s].changed[r as usize])
-        };
-        let any_changed = (0..2).any(|s| changed(s).next().is_some());
+    fn step(&self, node: &mut Node) -> Step {
+        let any_changed = node.views.iter().any(|v| !v.changed.is_empty());
         let same_tier = self.tiers_equal
             || (self.sides[0].tiers == self.sides[1].tiers
                 && matches!(
@@ -303,7 +395,7 @@ impl Explorer<'_> {
         }
         // Follow the changed rows first: boxes they leave are dropped.
         for s in 0..2 {
-            for &r in changed(s) {
+            for &r in &node.views[s].changed {
                 if let Some((col, set)) = cut(&node.region, &self.sides[s].rows[r as usize].1) {
                     return Step::Split(col, set);
                 }
@@ -322,7 +414,12 @@ impl Explorer<'_> {
             }
         }
         for s in 0..2 {
-            for &r in &node.views[s].rows {
+            let v = &mut node.views[s];
+            if !v.exact {
+                v.common = Rc::new(self.sides[s].common_in(&node.region, &v.common));
+                v.exact = true;
+            }
+            for &r in v.common.iter() {
                 if let Some((col, set)) = cut(&node.region, &self.sides[s].rows[r as usize].1) {
                     return Step::Split(col, set);
                 }
@@ -345,7 +442,7 @@ impl Explorer<'_> {
                 .and_then(|n| side.table.tiers.iter().position(|t| t == n))
         };
         let mut merge = Merge::default();
-        for &r in &view.rows {
+        for &r in view.changed.iter().chain(view.common.iter()) {
             let (row, conj) = &side.rows[r as usize];
             debug_assert!(covers(&node.region, conj));
             let tier_ok = conj

@@ -35,11 +35,7 @@ impl BitSet {
 
     /// Every class.
     pub fn full(len: usize) -> Self {
-        let mut s = BitSet::empty(len);
-        for i in 0..len {
-            s.insert(i);
-        }
-        s
+        BitSet::empty(len).complement()
     }
 
     /// Adds a class.
@@ -66,7 +62,16 @@ impl BitSet {
 
     /// The classes in, ascending.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.len).filter(|&i| self.contains(i))
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    w * 64 + bit
+                })
+            })
+        })
     }
 
     fn zip(&self, other: &BitSet, f: impl Fn(u64, u64) -> u64) -> BitSet {
@@ -488,6 +493,8 @@ mod tests {
         s.insert(69);
         let c = s.complement();
         assert_eq!(c.count(), 68);
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![3, 69]);
+        assert_eq!(c.iter().count(), 68);
         assert!(!c.contains(3) && !c.contains(69) && c.contains(0));
     }
 
