@@ -28,7 +28,7 @@ usage:
   edict compile [--today YYYY-MM-DD] [--allow LINT]... PATH... [-o TABLE.json]
   edict eval TABLE --input FILE|- [--explain]
   edict test [--today YYYY-MM-DD] [--allow LINT]... PATH...
-  edict diff [--format text|markdown|json|html] [-o FILE] [--exit-code] OLD NEW
+  edict diff [--format text|markdown|json|html] [-o FILE] [--color WHEN] [--exit-code] OLD NEW
   edict diff --git REV PATH [NEW]
   edict fmt [--check] PATH...
   edict schema table|decision|diff

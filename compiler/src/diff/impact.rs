@@ -24,7 +24,7 @@ use super::space::{Conj, Space};
 use super::{DiffError, Direction, Region};
 use crate::eval::{Contribution, Decision, Merge};
 use crate::hir::Review;
-use crate::table::sets::ColSet;
+use crate::table::sets::{BitSet, ColSet};
 use crate::table::{Row, Table};
 
 /// The regions where decisions differ, sorted, and notes on the schema.
@@ -138,23 +138,26 @@ impl<'t> Versioned<'t> {
             .collect();
     }
 
-    /// The common rows touching a box, from the narrowest indexed column
-    /// (or from `superset`, rows known to include them).
+    /// The common rows touching a box: from the indexed column whose lists
+    /// for the box's classes are shortest, or from `superset` (rows known to
+    /// include them) when that is shorter.
     fn common_in(&self, region: &[ColSet], superset: &[u32]) -> Vec<u32> {
-        let narrowest = region
-            .iter()
-            .enumerate()
-            .filter_map(|(c, set)| match (set, self.index.get(c)) {
-                (ColSet::Classes(bits), Some(Some(_))) => Some((bits.count(), c)),
-                _ => None,
-            })
-            .min();
-        let mut found: Vec<u32> = match narrowest {
-            Some((n, c)) if n <= INDEXED_CLASSES && n * 4 < superset.len() => {
-                let (Some(Some(ix)), ColSet::Classes(bits)) = (self.index.get(c), &region[c])
-                else {
-                    return Vec::new();
-                };
+        let lists = |c: usize| -> Option<(usize, &ColumnIndex, &BitSet)> {
+            let (ColSet::Classes(bits), Some(Some(ix))) = (&region[c], self.index.get(c)) else {
+                return None;
+            };
+            if bits.count() > INDEXED_CLASSES {
+                return None;
+            }
+            let size =
+                bits.iter().map(|k| ix.by_class[k].len()).sum::<usize>() + ix.everywhere.len();
+            Some((size, ix, bits))
+        };
+        let best = (0..region.len())
+            .filter_map(lists)
+            .min_by_key(|(size, _, _)| *size);
+        let mut found: Vec<u32> = match best {
+            Some((size, ix, bits)) if size < superset.len() => {
                 let mut v: Vec<u32> = bits
                     .iter()
                     .flat_map(|class| ix.by_class[class].iter().copied())
@@ -282,12 +285,27 @@ fn covers(region: &[ColSet], conj: &Conj) -> bool {
     conj.sets.iter().all(|(c, s)| region[*c].subset_of(s))
 }
 
-/// The first column where `conj` holds on part of the region only.
+/// A column where `conj` holds on part of the region only: of those, the
+/// one where it keeps the smallest share of the region's classes (so a
+/// box inside a rule about one ECCN is cut to that ECCN first, and finds
+/// few rows there).
 fn cut(region: &[ColSet], conj: &Conj) -> Option<(usize, ColSet)> {
+    let share = |c: usize, s: &ColSet| match (&region[c], s) {
+        (ColSet::Classes(r), ColSet::Classes(_)) => {
+            let kept = match region[c].intersect(s) {
+                ColSet::Classes(k) => k.count(),
+                ColSet::Ranges(_) => 0,
+            };
+            kept as f64 / r.count().max(1) as f64
+        }
+        _ => 0.5,
+    };
     conj.sets
         .iter()
-        .find(|(c, s)| !region[*c].subset_of(s))
-        .map(|(c, s)| (*c, s.clone()))
+        .filter(|(c, s)| !region[*c].subset_of(s))
+        .map(|(c, s)| (share(*c, s), *c, s))
+        .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+        .map(|(_, c, s)| (c, s.clone()))
 }
 
 impl Explorer<'_> {
