@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::render::{
-    Line, decision_text, event_text, line_diff, rules_text, status_text, summary_text,
+    Line, clause_texts, decision_text, event_text, line_diff, rules_text, status_text, summary_text,
 };
 use super::{Change, Report};
 
@@ -223,16 +223,7 @@ fn declaration(o: &mut String, c: &Change) {
         "<table><thead><tr><th>Clause</th><th>Old</th><th>New</th></tr></thead><tbody>"
     );
     for clause in &c.clauses {
-        let cell = |v: &[String]| {
-            if v.is_empty() {
-                "—".to_string()
-            } else {
-                v.iter()
-                    .map(|t| format!("<code>{}</code>", esc(t)))
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            }
-        };
+        let cell = |v: &[String]| clause_texts(v, |t| format!("<code>{}</code>", esc(t)));
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td class=\"del\">{}</td><td class=\"ins\">{}</td></tr>",

@@ -233,6 +233,18 @@ pub fn event_text(e: EventKind) -> &'static str {
     }
 }
 
+/// A clause's texts, each wrapped, one a line (`—` for none).
+pub(super) fn clause_texts(texts: &[String], wrap: impl Fn(&str) -> String) -> String {
+    if texts.is_empty() {
+        return "—".to_string();
+    }
+    texts
+        .iter()
+        .map(|t| wrap(t))
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
 /// One line of a line diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Line<'a> {
@@ -477,16 +489,7 @@ pub fn markdown(r: &Report) -> String {
         }
         let _ = writeln!(o, "| Clause | Old | New |\n|---|---|---|");
         for clause in &c.clauses {
-            let cell = |v: &[String]| {
-                if v.is_empty() {
-                    "—".to_string()
-                } else {
-                    v.iter()
-                        .map(|t| format!("`{}`", md(t).replace('`', "'")))
-                        .collect::<Vec<_>>()
-                        .join("<br>")
-                }
-            };
+            let cell = |v: &[String]| clause_texts(v, |t| format!("`{}`", md(t).replace('`', "'")));
             let _ = writeln!(
                 o,
                 "| {} | {} | {} |",
