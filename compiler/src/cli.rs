@@ -7,7 +7,7 @@
 //! Exit codes: 0 success (warnings allowed), 1 errors in the policy (or
 //! `fmt --check` found files to reformat), 2 usage or I/O problems.
 
-mod diff;
+pub mod diff;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};

@@ -15,6 +15,7 @@ pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod hir;
+pub mod ide;
 pub mod project;
 pub mod stdlib;
 pub mod syntax;

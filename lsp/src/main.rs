@@ -1,10 +1,9 @@
-//! `edict-lsp`: the Edict language server (not yet implemented; see lib.rs).
+//! `edict-lsp`: the Edict language server, speaking LSP over stdio.
 
-fn main() {
-    eprintln!(
-        "{} {}: the language server is not implemented yet; use `edict check`",
-        edict_lsp::SERVER_NAME,
-        edict_lsp::version()
-    );
-    std::process::exit(2);
+#[tokio::main]
+async fn main() {
+    edict_lsp::serve_stdio().await;
+    // The reader of stdin may still be blocked in a read: exit without
+    // waiting for it once the client has said `exit`.
+    std::process::exit(0);
 }

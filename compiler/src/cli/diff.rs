@@ -181,8 +181,9 @@ pub fn diff_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
 }
 
 /// A version from a path: a `.json` table, else a policy compiled.
-/// Warnings are not shown (`edict check` shows them); errors are.
-fn version(
+/// Warnings are not shown (`edict check` shows them); errors are, to
+/// `err`; the error is the exit code.
+pub fn version(
     fs: &dyn FileSystem,
     path: &Path,
     label: String,
@@ -216,7 +217,7 @@ fn version(
 /// The files of `path` (a file or a folder) at revision `rev`, read with
 /// `git` in the folder of `path`, at the paths they have in the working
 /// tree.
-fn git_files(rev: &str, path: &Path) -> Result<MemoryFs, String> {
+pub fn git_files(rev: &str, path: &Path) -> Result<MemoryFs, String> {
     if rev.starts_with('-') {
         return Err(format!("`{rev}` is not a revision"));
     }

@@ -1,0 +1,362 @@
+//! Editor queries: the outline of a file, folding ranges, and for a byte
+//! offset the declaration a name refers to and a hover text.
+//!
+//! Stage: beside `check`, on the same database. Everything here works in
+//! byte offsets of one file's text; the language server converts to and
+//! from editor positions. Names resolve as the checker resolves them (the
+//! module's declarations, then its imports), then as input fields, rules
+//! of the jurisdiction and tier names.
+
+use crate::check::summary::Export;
+use crate::date::Date;
+use crate::db::{Db, SourceFile, Workspace, module_file, module_name, parse_file};
+use crate::syntax::ast::{Item, JurisdictionMember, Span, TestMember};
+use crate::syntax::lexer::{Token, lex};
+
+/// What an outline entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SymbolKind {
+    /// A jurisdiction block.
+    Jurisdiction,
+    /// A rule.
+    Rule,
+    /// A group.
+    Group,
+    /// An enum.
+    Enum,
+    /// An enum variant.
+    Variant,
+    /// An authorization.
+    Authorization,
+    /// The `input` block.
+    Input,
+    /// An input field.
+    Field,
+    /// The tier scale.
+    Tiers,
+    /// The tier assessment.
+    Assess,
+    /// A `test` block.
+    Test,
+}
+
+/// An entry of a file's outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbol {
+    /// Its name as shown.
+    pub name: String,
+    /// What it is.
+    pub kind: SymbolKind,
+    /// The whole declaration.
+    pub span: Span,
+    /// The name within it.
+    pub name_span: Span,
+    /// Entries inside it (rules of a block, variants, fields).
+    pub children: Vec<Symbol>,
+}
+
+fn leaf(name: &str, kind: SymbolKind, span: Span, name_span: Span) -> Symbol {
+    Symbol {
+        name: name.to_string(),
+        kind,
+        span,
+        name_span,
+        children: Vec::new(),
+    }
+}
+
+/// The outline of a file, in source order.
+pub fn symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
+    let parsed = parse_file(db, file);
+    let mut out = Vec::new();
+    for item in &parsed.module.items {
+        match item {
+            Item::Enum(e) => {
+                let mut s = leaf(&e.name.name, SymbolKind::Enum, e.span, e.name.span);
+                s.children = e
+                    .variants
+                    .iter()
+                    .map(|v| {
+                        let span = v
+                            .label
+                            .as_ref()
+                            .map_or(v.name.span, |l| v.name.span.to(l.span));
+                        leaf(&v.name.name, SymbolKind::Variant, span, v.name.span)
+                    })
+                    .collect();
+                out.push(s);
+            }
+            Item::Group(g) => out.push(leaf(&g.name.name, SymbolKind::Group, g.span, g.name.span)),
+            Item::Authorization(a) => out.push(leaf(
+                &a.name.name,
+                SymbolKind::Authorization,
+                a.span,
+                a.name.span,
+            )),
+            Item::Input(i) => {
+                let mut s = leaf("input", SymbolKind::Input, i.span, first_line(i.span));
+                s.children = i
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        leaf(
+                            &f.name.name,
+                            SymbolKind::Field,
+                            f.name.span.to(f.ty.span),
+                            f.name.span,
+                        )
+                    })
+                    .collect();
+                out.push(s);
+            }
+            Item::Tiers(t) => {
+                out.push(leaf("tiers", SymbolKind::Tiers, t.span, first_line(t.span)))
+            }
+            Item::Assess(a) => out.push(leaf(
+                "assess tier",
+                SymbolKind::Assess,
+                a.span,
+                first_line(a.span),
+            )),
+            Item::Jurisdiction(j) => {
+                let mut s = leaf(&j.name.name, SymbolKind::Jurisdiction, j.span, j.name.span);
+                for m in &j.members {
+                    if let JurisdictionMember::Rule(r) = m {
+                        s.children
+                            .push(leaf(&r.name.name, SymbolKind::Rule, r.span, r.name.span));
+                    }
+                }
+                out.push(s);
+            }
+            Item::Test(t) => out.push(leaf(&t.name.text, SymbolKind::Test, t.span, t.name.span)),
+            Item::Use(_) | Item::Error(_) => {}
+        }
+    }
+    out
+}
+
+/// A zero-width span at the start of `span` (for entries without a name).
+fn first_line(span: Span) -> Span {
+    Span {
+        start: span.start,
+        end: span.start,
+    }
+}
+
+/// Declarations and blocks that span several lines, for folding.
+pub fn folding(db: &dyn Db, file: SourceFile) -> Vec<Span> {
+    let text = file.text(db);
+    let multi = |s: &Span| text.get(s.range()).is_some_and(|t| t.contains('\n'));
+    let mut out = Vec::new();
+    let mut stack = symbols(db, file);
+    while let Some(s) = stack.pop() {
+        if multi(&s.span) {
+            out.push(s.span);
+        }
+        stack.extend(s.children);
+    }
+    out.sort();
+    out
+}
+
+/// The name (identifier token) at a byte offset, with its span.
+pub fn name_at(text: &str, offset: usize) -> Option<(String, Span)> {
+    lex(text)
+        .tokens
+        .into_iter()
+        .find_map(|(start, token, end)| match token {
+            Token::Ident(name) if start <= offset && offset <= end => {
+                Some((name, Span::new(start, end)))
+            }
+            _ => None,
+        })
+}
+
+/// What a name refers to: a declaration in some file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The declaring file.
+    pub file: SourceFile,
+    /// The declared name's span.
+    pub name_span: Span,
+    /// The whole declaration's span.
+    pub span: Span,
+    /// What it is.
+    pub kind: SymbolKind,
+    /// The declared name.
+    pub name: String,
+}
+
+/// The declaration the name at `offset` refers to.
+pub fn definition(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) -> Option<Target> {
+    let (name, _) = name_at(file.text(db), offset)?;
+    let find_in = |f: SourceFile, kinds: &[SymbolKind]| -> Option<Target> {
+        let mut stack = symbols(db, f);
+        while let Some(s) = stack.pop() {
+            if s.name == name && kinds.contains(&s.kind) {
+                return Some(Target {
+                    file: f,
+                    name_span: s.name_span,
+                    span: s.span,
+                    kind: s.kind,
+                    name: s.name,
+                });
+            }
+            stack.extend(s.children);
+        }
+        None
+    };
+    // Names the module's scope binds (groups, enums, variants, authorizations).
+    let parsed = parse_file(db, file);
+    let binding = crate::check::with_ctx(db, ws, file, |ctx| {
+        ctx.build_scope(&parsed.module);
+        ctx.scope.get(&name).cloned()
+    });
+    if let Some(crate::check::scope::Binding::Decl { module, export }) = binding {
+        let kinds: &[SymbolKind] = match export {
+            Export::Enum => &[SymbolKind::Enum],
+            Export::Variant { .. } => &[SymbolKind::Variant],
+            Export::Group { .. } => &[SymbolKind::Group],
+            Export::Authorization => &[SymbolKind::Authorization],
+        };
+        if let Some(f) = module_file(db, ws, &module) {
+            return find_in(f, kinds);
+        }
+    }
+    // Rules (in `overrides`), input fields and the tier scale: any project
+    // file of the workspace, this one first.
+    let mut files: Vec<SourceFile> = vec![file];
+    files.extend(ws.files(db).iter().copied().filter(|f| *f != file));
+    files
+        .into_iter()
+        .find_map(|f| find_in(f, &[SymbolKind::Rule, SymbolKind::Field]))
+}
+
+/// The hover text (Markdown) for the name at `offset`.
+pub fn hover(
+    db: &dyn Db,
+    ws: Workspace,
+    file: SourceFile,
+    offset: usize,
+) -> Option<(String, Span)> {
+    let (name, at) = name_at(file.text(db), offset)?;
+    let target = definition(db, ws, file, offset)?;
+    let text = target.file.text(db);
+    let decl = text.get(target.span.range()).unwrap_or("");
+    let module = module_name(db, target.file);
+    let mut out = match target.kind {
+        SymbolKind::Rule => rule_summary(db, ws, &target, decl),
+        SymbolKind::Variant => variant_summary(decl, &name),
+        _ => format!("```edict\n{}\n```", first_lines(decl, 12)),
+    };
+    out.push_str(&format!("\n\n*{}* in `{module}`", kind_word(target.kind)));
+    Some((out, at))
+}
+
+fn kind_word(kind: SymbolKind) -> &'static str {
+    match kind {
+        SymbolKind::Jurisdiction => "jurisdiction",
+        SymbolKind::Rule => "rule",
+        SymbolKind::Group => "group",
+        SymbolKind::Enum => "enum",
+        SymbolKind::Variant => "value",
+        SymbolKind::Authorization => "authorization",
+        SymbolKind::Input => "input",
+        SymbolKind::Field => "input field",
+        SymbolKind::Tiers => "tiers",
+        SymbolKind::Assess => "assessment",
+        SymbolKind::Test => "test",
+    }
+}
+
+fn first_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= n {
+        return text.to_string();
+    }
+    format!("{}\n…", lines[..n].join("\n"))
+}
+
+/// A variant with its label: `CN` — China.
+fn variant_summary(decl: &str, name: &str) -> String {
+    match decl.split_once('"') {
+        Some((_, rest)) => format!("`{name}` — {}", rest.trim_end_matches('"')),
+        None => format!("`{name}`"),
+    }
+}
+
+/// A rule: its status today, outcome and citations.
+fn rule_summary(db: &dyn Db, ws: Workspace, target: &Target, decl: &str) -> String {
+    let today = ws.settings(db).today.unwrap_or_else(Date::today);
+    let parsed = parse_file(db, target.file);
+    let mut effective = None;
+    let mut sunset = None;
+    for item in &parsed.module.items {
+        let Item::Jurisdiction(j) = item else {
+            continue;
+        };
+        for m in &j.members {
+            match m {
+                JurisdictionMember::Effective(l) => {
+                    effective = effective.or(Date::parse(&l.text).ok())
+                }
+                JurisdictionMember::Sunset(l) => sunset = sunset.or(Date::parse(&l.text).ok()),
+                JurisdictionMember::Rule(r)
+                    if r.name.name == target.name && r.span == target.span =>
+                {
+                    for c in &r.clauses {
+                        match &c.kind {
+                            crate::syntax::ast::ClauseKind::Effective(l) => {
+                                effective = Date::parse(&l.text).ok().max(effective)
+                            }
+                            crate::syntax::ast::ClauseKind::Sunset(l) => {
+                                let own = Date::parse(&l.text).ok();
+                                sunset = match (sunset, own) {
+                                    (Some(a), Some(b)) => Some(a.min(b)),
+                                    (a, b) => a.or(b),
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let status = match (effective, sunset) {
+        (Some(e), _) if today < e => format!("not yet in force (from {e})"),
+        (_, Some(s)) if today >= s => format!("expired on {s}"),
+        (_, Some(s)) => format!("in force until {s}"),
+        _ => "in force".to_string(),
+    };
+    format!(
+        "**rule `{}`** — {status} (as of {today})\n\n```edict\n{}\n```",
+        target.name,
+        first_lines(decl, 16)
+    )
+}
+
+/// Spans of the `expect` clauses of each test, by test name.
+pub fn test_expects(db: &dyn Db, file: SourceFile) -> Vec<(String, Span, Vec<Span>)> {
+    let parsed = parse_file(db, file);
+    parsed
+        .module
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Test(t) => Some((
+                t.name.text.clone(),
+                t.span,
+                t.members
+                    .iter()
+                    .filter_map(|m| match m {
+                        TestMember::Expect(e) => Some(e.span),
+                        _ => None,
+                    })
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect()
+}

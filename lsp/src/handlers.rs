@@ -1,0 +1,415 @@
+//! The LSP methods: document sync, diagnostics, hover, definition,
+//! outline, folding, formatting, and the `edict/diff` and `edict/stdlib`
+//! requests.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use edict_compiler::db::{Database, Origin, SourceFile, Workspace};
+use edict_compiler::diff::{Version, diff, render};
+use edict_compiler::ide::{self, SymbolKind as Kind};
+use edict_compiler::project::RealFs;
+use serde::Deserialize;
+use tower_lsp_server::LanguageServer;
+use tower_lsp_server::jsonrpc::{self, Result};
+use tower_lsp_server::ls_types::*;
+
+use crate::convert::{LineIndex, diagnostic};
+use crate::state::Doc;
+use crate::{Backend, DEBOUNCE_MS, SERVER_NAME, version};
+
+/// The URI scheme of the embedded standard library's read-only documents.
+pub const STDLIB_SCHEME: &str = "edict-stdlib";
+
+impl Backend {
+    /// Publishes the diagnostics of every open document of `ws` once edits
+    /// pause, unless a newer edit came meanwhile.
+    fn schedule_diagnostics(&self, ws: Workspace) {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let (client, state, counter) = (
+            self.client.clone(),
+            self.state.clone(),
+            self.generation.clone(),
+        );
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(DEBOUNCE_MS)).await;
+            if counter.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            let (db, docs) = {
+                let s = state.lock().unwrap_or_else(|p| p.into_inner());
+                let docs: Vec<Doc> = s.docs().filter(|d| d.ws == ws).cloned().collect();
+                (s.db.clone(), docs)
+            };
+            let job = tokio::task::spawn_blocking(move || {
+                let out = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
+                    publishable(&db, ws, &docs)
+                }));
+                drop(db);
+                out
+            });
+            let Ok(Ok(batches)) = job.await else {
+                return;
+            };
+            if counter.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            for (uri, diagnostics, version) in batches {
+                client
+                    .publish_diagnostics(uri, diagnostics, Some(version))
+                    .await;
+            }
+        });
+    }
+
+    /// The open document at `uri`, or an error the client can show.
+    fn doc(&self, uri: &Uri) -> Result<Doc> {
+        self.lock()
+            .doc(uri)
+            .cloned()
+            .ok_or_else(|| jsonrpc::Error::invalid_params(format!("{} is not open", uri.as_str())))
+    }
+
+    /// The URI of a file a result points into.
+    fn uri_of(&self, file_path: &str, origin: Origin) -> Option<Uri> {
+        match origin {
+            Origin::Stdlib => format!(
+                "{STDLIB_SCHEME}:///{}",
+                file_path.trim_start_matches("<stdlib>/")
+            )
+            .parse()
+            .ok(),
+            Origin::Project => {
+                let s = self.lock();
+                s.docs()
+                    .find(|d| *d.file.path(&s.db) == file_path)
+                    .map(|d| d.uri.clone())
+                    .or_else(|| Uri::from_file_path(file_path))
+            }
+        }
+    }
+
+    /// `edict/diff`: the open document's policy against a baseline.
+    pub async fn diff_request(&self, params: DiffParams) -> Result<serde_json::Value> {
+        let doc = self.doc(&params.text_document.uri)?;
+        let baseline = params.baseline.unwrap_or_else(|| "git:HEAD".to_string());
+        let here = crate::state::path_of(&doc.uri);
+        let folder = here.parent().map(PathBuf::from).unwrap_or_default();
+        let ws = doc.ws;
+        let current = self
+            .read(move |db| edict_compiler::table::compile(db, ws).map_err(|e| format!("{e:?}")))
+            .await?
+            .map_err(|_| {
+                jsonrpc::Error::invalid_params("the document has errors: fix them to compare it")
+            })?;
+        let new = Version::from_compiled(here.display().to_string(), &current);
+        let old = tokio::task::spawn_blocking(move || {
+            let mut err = Vec::new();
+            let settings = edict_compiler::db::Settings::default();
+            let side = match baseline.strip_prefix("git:") {
+                Some(rev) => {
+                    let fs = edict_compiler::cli::diff::git_files(rev, &folder)?;
+                    edict_compiler::cli::diff::version(
+                        &fs,
+                        &folder,
+                        format!("{rev}:{}", folder.display()),
+                        &settings,
+                        &mut err,
+                    )
+                }
+                None => {
+                    let path = PathBuf::from(&baseline);
+                    edict_compiler::cli::diff::version(
+                        &RealFs,
+                        &path,
+                        baseline.clone(),
+                        &settings,
+                        &mut err,
+                    )
+                }
+            };
+            side.map_err(|_| String::from_utf8_lossy(&err).into_owned())
+        })
+        .await
+        .map_err(|e| jsonrpc::Error::invalid_params(e.to_string()))?
+        .map_err(jsonrpc::Error::invalid_params)?;
+        let report = diff(&old, &new).map_err(|e| jsonrpc::Error::invalid_params(e.0))?;
+        Ok(serde_json::json!({
+            "report": report,
+            "markdown": render::markdown(&report),
+        }))
+    }
+}
+
+impl Backend {
+    /// `edict/malformed`: a message that was not JSON, reported to the client.
+    pub async fn malformed(&self, params: serde_json::Value) {
+        let why = params["message"]
+            .as_str()
+            .unwrap_or("malformed message")
+            .to_string();
+        self.client
+            .log_message(
+                MessageType::ERROR,
+                format!("ignored a malformed message: {why}"),
+            )
+            .await;
+    }
+
+    /// `edict/stdlib`: the text of an embedded standard library module, for
+    /// the read-only documents that definitions point into.
+    pub async fn stdlib_request(&self, params: TextDocumentIdentifier) -> Result<String> {
+        let uri = params.uri.as_str();
+        let rel = uri
+            .strip_prefix(&format!("{STDLIB_SCHEME}:///"))
+            .ok_or_else(|| jsonrpc::Error::invalid_params(format!("not a {STDLIB_SCHEME} URI")))?;
+        edict_compiler::stdlib::MODULES
+            .iter()
+            .find(|m| m.display_path().trim_start_matches("<stdlib>/") == rel)
+            .map(|m| m.text.to_string())
+            .ok_or_else(|| jsonrpc::Error::invalid_params(format!("no stdlib module {rel}")))
+    }
+}
+
+/// Parameters of `edict/diff`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiffParams {
+    /// The document compared (its project).
+    pub text_document: TextDocumentIdentifier,
+    /// `git:REV` (default `git:HEAD`) or a path of a file, folder or table.
+    pub baseline: Option<String>,
+}
+
+/// Per open document of `ws`: its URI, diagnostics and version.
+fn publishable(db: &Database, ws: Workspace, docs: &[Doc]) -> Vec<(Uri, Vec<Diagnostic>, i32)> {
+    let all = edict_compiler::table::policy_diagnostics(db, ws);
+    let locate = |shown: &str| -> Option<(Uri, String)> {
+        let f = ws.files(db).iter().find(|f| f.path(db) == shown)?;
+        let uri = docs
+            .iter()
+            .find(|d| d.file == *f)
+            .map(|d| d.uri.clone())
+            .or_else(|| Uri::from_file_path(shown))?;
+        Some((uri, f.text(db).clone()))
+    };
+    docs.iter()
+        .map(|d| {
+            let text = d.file.text(db);
+            let index = LineIndex::new(text);
+            let shown = d.file.path(db);
+            let list = all
+                .iter()
+                .filter(|x| x.primary.file == *shown)
+                .map(|x| diagnostic(x, text, &index, &locate))
+                .collect();
+            (d.uri.clone(), list, d.version)
+        })
+        .collect()
+}
+
+fn symbol_kind(k: Kind) -> SymbolKind {
+    match k {
+        Kind::Jurisdiction => SymbolKind::NAMESPACE,
+        Kind::Rule => SymbolKind::FUNCTION,
+        Kind::Group => SymbolKind::CONSTANT,
+        Kind::Enum => SymbolKind::ENUM,
+        Kind::Variant => SymbolKind::ENUM_MEMBER,
+        Kind::Authorization => SymbolKind::KEY,
+        Kind::Input => SymbolKind::STRUCT,
+        Kind::Field => SymbolKind::FIELD,
+        Kind::Tiers | Kind::Assess => SymbolKind::OBJECT,
+        Kind::Test => SymbolKind::METHOD,
+    }
+}
+
+#[expect(
+    deprecated,
+    reason = "DocumentSymbol's `deprecated` field must still be given"
+)]
+fn document_symbol(s: ide::Symbol, text: &str, index: &LineIndex) -> DocumentSymbol {
+    DocumentSymbol {
+        name: s.name,
+        detail: None,
+        kind: symbol_kind(s.kind),
+        tags: None,
+        deprecated: None,
+        range: index.range(text, s.span),
+        selection_range: index.range(text, s.name_span),
+        children: Some(
+            s.children
+                .into_iter()
+                .map(|c| document_symbol(c, text, index))
+                .collect(),
+        ),
+    }
+}
+
+/// A file's text with its line index, for converting positions.
+fn text_of(db: &Database, file: SourceFile) -> (String, LineIndex) {
+    let text = file.text(db).clone();
+    let index = LineIndex::new(&text);
+    (text, index)
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::UTF16),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        ..Default::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: SERVER_NAME.into(),
+                version: Some(version().into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let d = params.text_document;
+        let doc = self.lock().open(d.uri, d.text, d.version);
+        self.bump();
+        self.schedule_diagnostics(doc.ws);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let d = params.text_document;
+        let result = self
+            .lock()
+            .change(&d.uri, d.version, params.content_changes);
+        match result {
+            Ok(doc) => {
+                self.bump();
+                self.schedule_diagnostics(doc.ws);
+            }
+            Err(why) => self.client.log_message(MessageType::WARNING, why).await,
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let closed = self.lock().close(&params.text_document.uri);
+        if let Some(doc) = closed {
+            self.bump();
+            self.client
+                .publish_diagnostics(doc.uri, Vec::new(), None)
+                .await;
+            self.schedule_diagnostics(doc.ws);
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        let doc = self.doc(&p.text_document.uri)?;
+        self.read(move |db| {
+            let (text, index) = text_of(db, doc.file);
+            let offset = index.offset(&text, p.position);
+            ide::hover(db, doc.ws, doc.file, offset).map(|(markdown, span)| Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: markdown,
+                }),
+                range: Some(index.range(&text, span)),
+            })
+        })
+        .await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let p = params.text_document_position_params;
+        let doc = self.doc(&p.text_document.uri)?;
+        let found = self
+            .read(move |db| {
+                let (text, index) = text_of(db, doc.file);
+                let offset = index.offset(&text, p.position);
+                ide::definition(db, doc.ws, doc.file, offset).map(|t| {
+                    let (other, oi) = text_of(db, t.file);
+                    (
+                        t.file.path(db).clone(),
+                        t.file.origin(db),
+                        oi.range(&other, t.name_span),
+                    )
+                })
+            })
+            .await?;
+        Ok(found.and_then(|(path, origin, range)| {
+            self.uri_of(&path, origin)
+                .map(|uri| GotoDefinitionResponse::Scalar(Location::new(uri, range)))
+        }))
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let doc = self.doc(&params.text_document.uri)?;
+        self.read(move |db| {
+            let (text, index) = text_of(db, doc.file);
+            let symbols = ide::symbols(db, doc.file)
+                .into_iter()
+                .map(|s| document_symbol(s, &text, &index))
+                .collect();
+            Some(DocumentSymbolResponse::Nested(symbols))
+        })
+        .await
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let doc = self.doc(&params.text_document.uri)?;
+        self.read(move |db| {
+            let (text, index) = text_of(db, doc.file);
+            let ranges = ide::folding(db, doc.file)
+                .into_iter()
+                .map(|span| {
+                    let r = index.range(&text, span);
+                    FoldingRange {
+                        start_line: r.start.line,
+                        start_character: None,
+                        end_line: r.end.line,
+                        end_character: None,
+                        kind: Some(FoldingRangeKind::Region),
+                        collapsed_text: None,
+                    }
+                })
+                .collect();
+            Some(ranges)
+        })
+        .await
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let doc = self.doc(&params.text_document.uri)?;
+        self.read(move |db| {
+            let (text, index) = text_of(db, doc.file);
+            // A file with syntax errors is left as it is (like `edict fmt`).
+            let formatted = edict_compiler::fmt::format(&text).ok()?;
+            if formatted == text {
+                return Some(Vec::new());
+            }
+            let whole = Range::new(Position::new(0, 0), index.position(&text, text.len()));
+            Some(vec![TextEdit::new(whole, formatted)])
+        })
+        .await
+    }
+}

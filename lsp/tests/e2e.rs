@@ -1,0 +1,500 @@
+//! End to end: the real `edict-lsp` binary driven over JSON-RPC on stdio.
+#![expect(clippy::panic, reason = "tests fail by panicking")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// A client speaking to one server process.
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for something else.
+    seen: Vec<Value>,
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_edict-lsp"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start edict-lsp: {e}"));
+        let stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length:") {
+                        length = n.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if let Ok(v) = serde_json::from_slice(&body)
+                    && tx.send(v).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let mut c = Client {
+            child,
+            stdin,
+            incoming: rx,
+            next_id: 1,
+            seen: Vec::new(),
+        };
+        let init = c.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": {}}),
+        );
+        assert_eq!(init["result"]["serverInfo"]["name"], "edict-lsp", "{init}");
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn send_raw(&mut self, body: &str) {
+        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.stdin
+            .write_all(framed.as_bytes())
+            .and_then(|()| self.stdin.flush())
+            .unwrap_or_else(|e| panic!("server stdin closed: {e}"));
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        let body = json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string();
+        self.send_raw(&body);
+    }
+
+    /// Sends a request; returns its id.
+    fn send(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let body =
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
+        self.send_raw(&body);
+        id
+    }
+
+    fn next(&mut self, deadline: Instant) -> Option<Value> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.incoming.recv_timeout(left) {
+            Ok(v) => Some(v),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => panic!("the server exited"),
+        }
+    }
+
+    fn response(&mut self, id: i64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Some(v) = self.next(deadline) {
+            if v["id"] == id && v.get("method").is_none() {
+                return v;
+            }
+            self.seen.push(v);
+        }
+        panic!("no response to request {id}");
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send(method, params);
+        self.response(id)
+    }
+
+    /// The next `publishDiagnostics` for `uri` satisfying `want`.
+    fn diagnostics(&mut self, uri: &str, want: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.seen.iter().position(|v| {
+            v["method"] == "textDocument/publishDiagnostics"
+                && v["params"]["uri"] == uri
+                && want(&v["params"])
+        }) {
+            return self.seen.remove(i)["params"].clone();
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Some(v) = self.next(deadline) {
+            if v["method"] == "textDocument/publishDiagnostics"
+                && v["params"]["uri"] == uri
+                && want(&v["params"])
+            {
+                return v["params"].clone();
+            }
+        }
+        panic!("no matching diagnostics for {uri}; seen {:#?}", self.seen);
+    }
+
+    fn open(&mut self, path: &Path, text: &str) -> String {
+        let u = uri(path);
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": u, "languageId": "edict", "version": 1, "text": text}}),
+        );
+        u
+    }
+
+    fn at(&mut self, method: &str, u: &str, line: u32, character: u32) -> Value {
+        self.request(
+            method,
+            json!({"textDocument": {"uri": u}, "position": {"line": line, "character": character}}),
+        )
+    }
+
+    fn stop(mut self) {
+        let r = self.request("shutdown", Value::Null);
+        assert!(r.get("error").is_none(), "{r}");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("the server did not exit");
+    }
+}
+
+/// A fresh project folder with one policy file.
+fn project(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("edict-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.join("policy.edict");
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+    file
+}
+
+const POLICY: &str = "policy t.p\n\nuse std.countries.*\nuse std.ear.groups.{D5}\n\n/// Chips we watch.\ngroup Watched: Country = {CN, MO} | D5\n\ninput {\n  item: Eccn\n  destination: Country\n}\n\njurisdiction US {\n  rule chips {\n    when item in {3A090} and destination in Watched\n    then require license\n    cite \"15 CFR 742.6\"\n    sunset 2030-01-01\n  }\n}\n";
+
+/// Line and UTF-16 column of the first occurrence of `needle` in `text`.
+fn pos(text: &str, needle: &str) -> (u32, u32) {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in text"));
+    let line = text[..at].matches('\n').count() as u32;
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (line, text[start..at].encode_utf16().count() as u32)
+}
+
+#[test]
+fn diagnostics_match_edict_check_and_follow_edits() {
+    let file = project("diag", &POLICY.replace("{CN, MO}", "{CN, MOO}"));
+    let mut c = Client::start();
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let u = c.open(&file, &text);
+    let d = c.diagnostics(&u, |p| {
+        p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
+    });
+    let first = &d["diagnostics"][0];
+    assert_eq!(first["code"], "E0101");
+    assert_eq!(first["source"], "edict");
+    assert!(
+        first["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("unknown country `MOO`")),
+        "{first}"
+    );
+    assert!(
+        first["codeDescription"]["href"]
+            .as_str()
+            .is_some_and(|h| h.ends_with("/E0101"))
+    );
+    let (line, col) = pos(&text, "MOO");
+    assert_eq!(
+        first["range"]["start"],
+        json!({"line": line, "character": col})
+    );
+    assert_eq!(
+        first["range"]["end"],
+        json!({"line": line, "character": col + 3})
+    );
+    // The same as `edict check --format json`.
+    let out = Command::new(env!("CARGO_BIN_EXE_edict-lsp").replace("edict-lsp", "edict"))
+        .args(["check", "--format", "json"])
+        .arg(&file)
+        .output();
+    if let Some(out) = out.ok().filter(|o| !o.stdout.is_empty()) {
+        let check: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let codes: Vec<&Value> = check
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| &x["code"])
+            .collect();
+        let ours: Vec<&Value> = d["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| &x["code"])
+            .collect();
+        assert_eq!(codes, ours);
+    }
+    // Fixing the code by an incremental edit clears it, for that version.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2},
+               "contentChanges": [{"range": {"start": {"line": line, "character": col + 2}, "end": {"line": line, "character": col + 3}}, "text": ""}]}),
+    );
+    let d = c.diagnostics(&u, |p| p["version"] == 2);
+    assert_eq!(d["diagnostics"], json!([]), "{d}");
+    c.stop();
+}
+
+#[test]
+fn hover_definition_outline_folding_and_formatting() {
+    // A label with non-ASCII text before the name on the same line.
+    let text = POLICY
+        .replace(
+            "/// Chips we watch.",
+            "/// Chips we watch (Türkiye excluded).",
+        )
+        .replace(
+            "then require license",
+            "then require license // Türkiye: see Watched",
+        );
+    let file = project("nav", &text);
+    let mut c = Client::start();
+    let u = c.open(&file, &text);
+    // Hover on the use of `Watched` in the rule.
+    let (line, col) = pos(&text, "Watched\n");
+    let h = c.at("textDocument/hover", &u, line, col + 1);
+    let value = h["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        value.contains("group Watched: Country = {CN, MO} | D5"),
+        "{h}"
+    );
+    assert_eq!(
+        h["result"]["range"]["start"],
+        json!({"line": line, "character": col})
+    );
+    // Hover on a country: its name.
+    let (line, col) = pos(&text, "CN,");
+    let h = c.at("textDocument/hover", &u, line, col);
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains("China")),
+        "{h}"
+    );
+    // Hover on the rule: its status.
+    let (line, col) = pos(&text, "chips {");
+    let h = c.at("textDocument/hover", &u, line, col);
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains("in force until 2030-01-01")),
+        "{h}"
+    );
+    // Definition of `Watched` is its declaration; of `D5`, the stdlib.
+    let (line, col) = pos(&text, "Watched\n");
+    let d = c.at("textDocument/definition", &u, line, col);
+    let (gl, gc) = pos(&text, "Watched:");
+    assert_eq!(d["result"]["uri"], u.as_str());
+    assert_eq!(
+        d["result"]["range"]["start"],
+        json!({"line": gl, "character": gc})
+    );
+    let (line, col) = pos(&text, "D5\n");
+    let d = c.at("textDocument/definition", &u, line, col);
+    assert!(
+        d["result"]["uri"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("edict-stdlib:///")),
+        "{d}"
+    );
+    // Outline.
+    let s = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": u}}),
+    );
+    let names: Vec<&str> = s["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Watched", "input", "US"]);
+    assert_eq!(s["result"][2]["children"][0]["name"], "chips");
+    // Folding: the input block and the jurisdiction and its rule.
+    let f = c.request(
+        "textDocument/foldingRange",
+        json!({"textDocument": {"uri": u}}),
+    );
+    assert_eq!(f["result"].as_array().map(Vec::len), Some(3), "{f}");
+    // Formatting is `edict fmt`.
+    let f = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": u}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let expected = edict_compiler::fmt::format(&text).unwrap_or_default();
+    assert_ne!(expected, text);
+    assert_eq!(f["result"][0]["newText"], expected.as_str(), "{f}");
+    // The stdlib module a definition points into can be read.
+    let (line, col) = pos(&text, "D5\n");
+    let d = c.at("textDocument/definition", &u, line, col);
+    let s = c.request("edict/stdlib", json!({"uri": d["result"]["uri"]}));
+    assert!(
+        s["result"].as_str().is_some_and(|t| t.contains("group D5")),
+        "{s}"
+    );
+    c.stop();
+}
+
+#[test]
+fn a_burst_of_edits_ends_in_the_right_state() {
+    let file = project("burst", POLICY);
+    let mut c = Client::start();
+    let u = c.open(&file, POLICY);
+    // 300 one-character edits appending to the citation, interleaved with
+    // hovers; the last edit's text must be what the server has.
+    let (line, col) = pos(POLICY, "742.6\"");
+    let mut ids = Vec::new();
+    for i in 0..300u32 {
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": 2 + i},
+                   "contentChanges": [{"range": {"start": {"line": line, "character": col + 5 + i}, "end": {"line": line, "character": col + 5 + i}}, "text": "x"}]}),
+        );
+        if i % 50 == 0 {
+            ids.push(c.send(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": u}, "position": {"line": line, "character": 4}}),
+            ));
+        }
+    }
+    // Every request gets an answer (a result or ContentModified), none is lost.
+    for id in ids {
+        let r = c.response(id);
+        assert!(
+            r.get("result").is_some() || r["error"]["code"] == -32801,
+            "{r}"
+        );
+    }
+    let f = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": u}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(f["result"], json!([]), "{f}");
+    let s = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": u}}),
+    );
+    assert_eq!(s["result"][2]["children"][0]["name"], "chips");
+    // The diagnostics published last are for the last version.
+    let d = c.diagnostics(&u, |p| p["version"] == 301);
+    assert_eq!(d["diagnostics"], json!([]));
+    // And the text is the one the 300 edits make: one more edit at the end
+    // of the citation, then a hover there, finds the citation's line intact.
+    let (rl, rc) = pos(POLICY, "chips {");
+    let h = c.at("textDocument/hover", &u, rl, rc);
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains(&format!("742.6{}\"", "x".repeat(300)))),
+        "{h}"
+    );
+    c.stop();
+}
+
+#[test]
+fn bad_input_gets_errors_not_crashes() {
+    let file = project("bad", POLICY);
+    let mut c = Client::start();
+    let u = c.open(&file, POLICY);
+    c.send_raw("{ not json");
+    c.stdin
+        .write_all(b"garbage without a header\r\n")
+        .unwrap_or_default();
+    c.send_raw(
+        r#"{"jsonrpc": "2.0", "id": 900, "method": "textDocument/hover", "params": {"bogus": 1}}"#,
+    );
+    let r = c.response(900);
+    assert!(r.get("error").is_some(), "{r}");
+    let r = c.request("no/such/method", json!({}));
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    // A document that is not open.
+    let r = c.at("textDocument/hover", "file:///nowhere/x.edict", 0, 0);
+    assert!(r.get("error").is_some(), "{r}");
+    // Edits with ranges past the end, and one older than the document.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 5},
+               "contentChanges": [{"range": {"start": {"line": 999, "character": 3}, "end": {"line": 999, "character": 0}}, "text": "// tail\n"}]}),
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 3}, "contentChanges": [{"text": "garbage"}]}),
+    );
+    let s = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": u}}),
+    );
+    assert_eq!(s["result"][0]["name"], "Watched", "{s}");
+    // The file is deleted while open: the buffer still answers.
+    let _ = std::fs::remove_file(&file);
+    let h = c.at("textDocument/hover", &u, 14, 8);
+    assert!(h.get("result").is_some(), "{h}");
+    // A 10 MB buffer: diagnostics still arrive.
+    let big = POLICY.to_string() + &"// filler line of a very large buffer\n".repeat(270_000);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 6}, "contentChanges": [{"text": big}]}),
+    );
+    let d = c.diagnostics(&u, |p| p["version"] == 6);
+    assert_eq!(d["diagnostics"], json!([]));
+    c.stop();
+}
+
+#[test]
+fn the_diff_request_compares_a_document_with_a_baseline() {
+    let root = repo();
+    let final_file = root.join("examples/version_pair/final/policy.edict");
+    let text = std::fs::read_to_string(&final_file).unwrap_or_default();
+    let mut c = Client::start();
+    let u = c.open(
+        &std::fs::canonicalize(&final_file).unwrap_or(final_file.clone()),
+        &text,
+    );
+    let baseline =
+        std::fs::canonicalize(root.join("examples/version_pair/proposed")).unwrap_or_default();
+    let r = c.request(
+        "edict/diff",
+        json!({"textDocument": {"uri": u}, "baseline": baseline.display().to_string()}),
+    );
+    assert_eq!(r["result"]["report"]["summary"]["regions"], 6, "{r}");
+    assert!(
+        r["result"]["markdown"]
+            .as_str()
+            .is_some_and(|m| m.contains("## Decisions that change"))
+    );
+    c.stop();
+}
