@@ -7,10 +7,12 @@
 //! module's declarations, then its imports), then as input fields, rules
 //! of the jurisdiction and tier names.
 
+pub mod edit;
+
 use crate::check::summary::Export;
 use crate::date::Date;
 use crate::db::{Db, SourceFile, Workspace, module_file, module_name, parse_file};
-use crate::syntax::ast::{Item, JurisdictionMember, Span, TestMember};
+use crate::syntax::ast::{ClauseKind, Item, JurisdictionMember, Span, TestMember};
 use crate::syntax::lexer::{Token, lex};
 
 /// What an outline entry is.
@@ -285,8 +287,19 @@ fn variant_summary(decl: &str, name: &str) -> String {
     }
 }
 
-/// A rule: its status today, outcome and citations.
+/// A rule: its status today and its text.
 fn rule_summary(db: &dyn Db, ws: Workspace, target: &Target, decl: &str) -> String {
+    format!(
+        "**rule `{}`** — {}\n\n```edict\n{}\n```",
+        target.name,
+        rule_status(db, ws, target),
+        first_lines(decl, 16)
+    )
+}
+
+/// Whether a rule is in force today, by its dates narrowed by its block's:
+/// `in force until 2030-01-01 (as of 2026-12-01)`.
+fn rule_status(db: &dyn Db, ws: Workspace, target: &Target) -> String {
     let today = ws.settings(db).today.unwrap_or_else(Date::today);
     let parsed = parse_file(db, target.file);
     let mut effective = None;
@@ -295,26 +308,29 @@ fn rule_summary(db: &dyn Db, ws: Workspace, target: &Target, decl: &str) -> Stri
         let Item::Jurisdiction(j) = item else {
             continue;
         };
+        if !j
+            .members
+            .iter()
+            .any(|m| matches!(m, JurisdictionMember::Rule(r) if r.span == target.span))
+        {
+            continue;
+        }
         for m in &j.members {
             match m {
                 JurisdictionMember::Effective(l) => {
-                    effective = effective.or(Date::parse(&l.text).ok())
+                    effective = effective.max(Date::parse(&l.text).ok())
                 }
-                JurisdictionMember::Sunset(l) => sunset = sunset.or(Date::parse(&l.text).ok()),
-                JurisdictionMember::Rule(r)
-                    if r.name.name == target.name && r.span == target.span =>
-                {
+                JurisdictionMember::Sunset(l) => {
+                    sunset = earlier(sunset, Date::parse(&l.text).ok())
+                }
+                JurisdictionMember::Rule(r) if r.span == target.span => {
                     for c in &r.clauses {
                         match &c.kind {
-                            crate::syntax::ast::ClauseKind::Effective(l) => {
-                                effective = Date::parse(&l.text).ok().max(effective)
+                            ClauseKind::Effective(l) => {
+                                effective = effective.max(Date::parse(&l.text).ok())
                             }
-                            crate::syntax::ast::ClauseKind::Sunset(l) => {
-                                let own = Date::parse(&l.text).ok();
-                                sunset = match (sunset, own) {
-                                    (Some(a), Some(b)) => Some(a.min(b)),
-                                    (a, b) => a.or(b),
-                                }
+                            ClauseKind::Sunset(l) => {
+                                sunset = earlier(sunset, Date::parse(&l.text).ok())
                             }
                             _ => {}
                         }
@@ -330,11 +346,14 @@ fn rule_summary(db: &dyn Db, ws: Workspace, target: &Target, decl: &str) -> Stri
         (_, Some(s)) => format!("in force until {s}"),
         _ => "in force".to_string(),
     };
-    format!(
-        "**rule `{}`** — {status} (as of {today})\n\n```edict\n{}\n```",
-        target.name,
-        first_lines(decl, 16)
-    )
+    format!("{status} (as of {today})")
+}
+
+fn earlier(a: Option<Date>, b: Option<Date>) -> Option<Date> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Spans of the `expect` clauses of each test, by test name.

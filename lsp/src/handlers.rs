@@ -16,6 +16,7 @@ use tower_lsp_server::jsonrpc::{self, Result};
 use tower_lsp_server::ls_types::*;
 
 use crate::convert::{LineIndex, diagnostic};
+use crate::editing;
 use crate::state::Doc;
 use crate::{Backend, DEBOUNCE_MS, SERVER_NAME, version};
 
@@ -71,23 +72,12 @@ impl Backend {
             .ok_or_else(|| jsonrpc::Error::invalid_params(format!("{} is not open", uri.as_str())))
     }
 
-    /// The URI of a file a result points into.
-    fn uri_of(&self, file_path: &str, origin: Origin) -> Option<Uri> {
-        match origin {
-            Origin::Stdlib => format!(
-                "{STDLIB_SCHEME}:///{}",
-                file_path.trim_start_matches("<stdlib>/")
-            )
-            .parse()
-            .ok(),
-            Origin::Project => {
-                let s = self.lock();
-                s.docs()
-                    .find(|d| *d.file.path(&s.db) == file_path)
-                    .map(|d| d.uri.clone())
-                    .or_else(|| Uri::from_file_path(file_path))
-            }
-        }
+    /// Open documents' files and URIs, for [`locate`] inside a read.
+    fn open_files(&self) -> Vec<(SourceFile, Uri)> {
+        self.lock()
+            .docs()
+            .map(|d| (d.file, d.uri.clone()))
+            .collect()
     }
 
     /// `edict/diff`: the open document's policy against a baseline.
@@ -172,6 +162,24 @@ impl Backend {
     }
 }
 
+/// The URI of a file: an open document's, a `file:` URI, or for the
+/// stdlib an `edict-stdlib:` one.
+pub fn locate(db: &Database, open: &[(SourceFile, Uri)], f: SourceFile) -> Option<Uri> {
+    if let Some((_, uri)) = open.iter().find(|(file, _)| *file == f) {
+        return Some(uri.clone());
+    }
+    let path = f.path(db);
+    match f.origin(db) {
+        Origin::Stdlib => format!(
+            "{STDLIB_SCHEME}:///{}",
+            path.trim_start_matches("<stdlib>/")
+        )
+        .parse()
+        .ok(),
+        Origin::Project => Uri::from_file_path(path),
+    }
+}
+
 /// Parameters of `edict/diff`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -209,7 +217,8 @@ fn publishable(db: &Database, ws: Workspace, docs: &[Doc]) -> Vec<(Uri, Vec<Diag
         .collect()
 }
 
-fn symbol_kind(k: Kind) -> SymbolKind {
+/// The LSP kind of an outline entry.
+pub fn symbol_kind(k: Kind) -> SymbolKind {
     match k {
         Kind::Jurisdiction => SymbolKind::NAMESPACE,
         Kind::Rule => SymbolKind::FUNCTION,
@@ -270,6 +279,27 @@ impl LanguageServer for Backend {
                 document_symbol_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 document_formatting_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec!["{".into(), ",".into(), " ".into()]),
+                    ..Default::default()
+                }),
+                references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: Default::default(),
+                })),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: crate::editing::legend(),
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            ..Default::default()
+                        },
+                    ),
+                ),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
                 ..Default::default()
             },
             server_info: Some(ServerInfo {
@@ -339,24 +369,19 @@ impl LanguageServer for Backend {
     ) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
         let doc = self.doc(&p.text_document.uri)?;
-        let found = self
-            .read(move |db| {
-                let (text, index) = text_of(db, doc.file);
-                let offset = index.offset(&text, p.position);
-                ide::definition(db, doc.ws, doc.file, offset).map(|t| {
-                    let (other, oi) = text_of(db, t.file);
-                    (
-                        t.file.path(db).clone(),
-                        t.file.origin(db),
-                        oi.range(&other, t.name_span),
-                    )
-                })
-            })
-            .await?;
-        Ok(found.and_then(|(path, origin, range)| {
-            self.uri_of(&path, origin)
-                .map(|uri| GotoDefinitionResponse::Scalar(Location::new(uri, range)))
-        }))
+        let open = self.open_files();
+        self.read(move |db| {
+            let (text, index) = text_of(db, doc.file);
+            let offset = index.offset(&text, p.position);
+            let t = ide::definition(db, doc.ws, doc.file, offset)?;
+            let (other, oi) = text_of(db, t.file);
+            let uri = locate(db, &open, t.file)?;
+            Some(GotoDefinitionResponse::Scalar(Location::new(
+                uri,
+                oi.range(&other, t.name_span),
+            )))
+        })
+        .await
     }
 
     async fn document_symbol(
@@ -409,6 +434,91 @@ impl LanguageServer for Backend {
             }
             let whole = Range::new(Position::new(0, 0), index.position(&text, text.len()));
             Some(vec![TextEdit::new(whole, formatted)])
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let p = params.text_document_position;
+        let doc = self.doc(&p.text_document.uri)?;
+        self.read(move |db| {
+            Some(CompletionResponse::Array(editing::completion(
+                db, &doc, p.position,
+            )))
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        let doc = self.doc(&p.text_document.uri)?;
+        let open = self.open_files();
+        self.read(move |db| {
+            Some(editing::references(db, &doc, p.position, &|f| {
+                locate(db, &open, f)
+            }))
+        })
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let doc = self.doc(&params.text_document.uri)?;
+        self.read(move |db| {
+            editing::prepare_rename(db, &doc, params.position).map(PrepareRenameResponse::Range)
+        })
+        .await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        let doc = self.doc(&p.text_document.uri)?;
+        let open = self.open_files();
+        let name = params.new_name;
+        self.read(move |db| editing::rename(db, &doc, p.position, &name, &|f| locate(db, &open, f)))
+            .await?
+            .map(Some)
+            .map_err(jsonrpc::Error::invalid_params)
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let doc = self.doc(&params.text_document.uri)?;
+        self.read(move |db| {
+            Some(SemanticTokensResult::Tokens(editing::semantic_tokens(
+                db, doc.file,
+            )))
+        })
+        .await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let doc = self.doc(&params.text_document.uri)?;
+        self.read(move |db| Some(editing::inlay_hints(db, &doc)))
+            .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        Ok(Some(editing::code_actions(
+            &params.text_document.uri,
+            &params.context,
+        )))
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        let projects = self.lock().projects();
+        let open = self.open_files();
+        self.read(move |db| {
+            let found =
+                editing::workspace_symbols(db, &projects, &params.query, &|f| locate(db, &open, f));
+            Some(WorkspaceSymbolResponse::Nested(found))
         })
         .await
     }

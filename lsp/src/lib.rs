@@ -15,6 +15,7 @@
 //! in [`edict_compiler::ide`].
 
 pub mod convert;
+mod editing;
 pub mod framing;
 mod handlers;
 pub mod state;

@@ -58,6 +58,11 @@ impl State {
         self.docs.values()
     }
 
+    /// Every loaded project.
+    pub fn projects(&self) -> Vec<Workspace> {
+        self.projects.values().copied().collect()
+    }
+
     /// The project of a folder, loaded from disk the first time.
     fn project(&mut self, folder: &Path) -> Workspace {
         if let Some(ws) = self.projects.get(folder) {

@@ -498,3 +498,118 @@ fn the_diff_request_compares_a_document_with_a_baseline() {
     );
     c.stop();
 }
+
+#[test]
+fn completion_references_rename_tokens_hints_and_fixes() {
+    let text = POLICY.replace(
+        "destination in Watched",
+        "destination in Watched and destination not in Watched",
+    );
+    let file = project("edit", &text);
+    let mut c = Client::start();
+    let u = c.open(&file, &text);
+    // Completion after `in ` offers groups first, with countries named.
+    let (line, col) = pos(&text, "Watched and");
+    let r = c.at("textDocument/completion", &u, line, col + 1);
+    let items = r["result"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        items.first().map(|i| i["label"].clone()),
+        Some(json!("Watched")),
+        "{r}"
+    );
+    let (line, _) = pos(&text, "{CN, MO}");
+    let r = c.at("textDocument/completion", &u, line, 0);
+    let cn = r["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["label"] == "CN")
+        .cloned();
+    assert!(
+        cn.is_some_and(|i| i["detail"].as_str().is_some_and(|d| d.contains("China"))),
+        "{r}"
+    );
+    // References of the group: its declaration and its two uses.
+    let (gl, gc) = pos(&text, "Watched:");
+    let r = c.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": u}, "position": {"line": gl, "character": gc}, "context": {"includeDeclaration": true}}),
+    );
+    assert_eq!(r["result"].as_array().map(Vec::len), Some(3), "{r}");
+    // Rename edits all three; a stdlib name cannot be renamed.
+    let r = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": u}, "position": {"line": gl, "character": gc}, "newName": "Watchlist"}),
+    );
+    assert_eq!(
+        r["result"]["changes"][u.as_str()].as_array().map(Vec::len),
+        Some(3),
+        "{r}"
+    );
+    let (dl, dc) = pos(&text, "D5\n");
+    let r = c.request(
+        "textDocument/prepareRename",
+        json!({"textDocument": {"uri": u}, "position": {"line": dl, "character": dc}}),
+    );
+    assert_eq!(r["result"], Value::Null, "{r}");
+    let r = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": u}, "position": {"line": gl, "character": gc}, "newName": "when"}),
+    );
+    assert!(r.get("error").is_some(), "{r}");
+    // Semantic tokens: `policy` is the first token, a keyword.
+    let r = c.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": u}}),
+    );
+    let data = r["result"]["data"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        &data[..5],
+        &[json!(0), json!(0), json!(6), json!(0), json!(0)],
+        "{r}"
+    );
+    // Inlay hint after the rule's name: its status.
+    let r = c.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": u}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}}),
+    );
+    assert!(
+        r["result"][0]["label"]
+            .as_str()
+            .is_some_and(|l| l.contains("in force until 2030-01-01")),
+        "{r}"
+    );
+    // Workspace symbols find the rule by part of its name.
+    let r = c.request("workspace/symbol", json!({"query": "chi"}));
+    assert_eq!(r["result"][0]["name"], "chips", "{r}");
+    assert_eq!(r["result"][0]["containerName"], "US", "{r}");
+    // A diagnostic's fix becomes a quick fix.
+    let broken = text.replace("{CN, MO}", "{CN, MOO}");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": broken}]}),
+    );
+    let d = c.diagnostics(&u, |p| {
+        p["version"] == 2 && p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
+    });
+    let with_fix: Vec<Value> = d["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|x| x.get("data").is_some())
+        .cloned()
+        .collect();
+    assert!(!with_fix.is_empty(), "{d}");
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": u}, "range": with_fix[0]["range"], "context": {"diagnostics": with_fix}}),
+    );
+    let action = &r["result"][0];
+    assert_eq!(action["kind"], "quickfix", "{r}");
+    assert_eq!(
+        action["edit"]["changes"][u.as_str()][0]["newText"],
+        "MO",
+        "{r}"
+    );
+    c.stop();
+}

@@ -1,0 +1,272 @@
+//! Editing queries: completion, references (and so rename), token
+//! classes for highlighting, and rule status hints.
+
+use super::{SymbolKind, Target, definition, name_at, rule_status, symbols};
+use crate::check::scope::Binding;
+use crate::check::summary::Export;
+use crate::db::{Db, Origin, SourceFile, Workspace, parse_file, policy_env};
+use crate::syntax::ast::Span;
+use crate::syntax::lexer::{Token, lex};
+
+/// The keywords of the language, for completion.
+pub const KEYWORDS: &[&str] = &[
+    "policy",
+    "use",
+    "enum",
+    "group",
+    "input",
+    "tiers",
+    "assess",
+    "tier",
+    "when",
+    "otherwise",
+    "authorization",
+    "cite",
+    "jurisdiction",
+    "authority",
+    "effective",
+    "sunset",
+    "rule",
+    "overrides",
+    "unless",
+    "then",
+    "allow",
+    "under",
+    "require",
+    "license",
+    "deny",
+    "reasons",
+    "review",
+    "because",
+    "obligation",
+    "test",
+    "at",
+    "given",
+    "expect",
+    "and",
+    "or",
+    "not",
+    "in",
+    "true",
+    "false",
+    "presumption_of_approval",
+    "case_by_case",
+    "presumption_of_denial",
+    "policy_of_denial",
+];
+
+/// What a completion offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionKind {
+    /// A keyword or built-in word.
+    Keyword,
+    /// A declared name of this kind.
+    Symbol(SymbolKind),
+}
+
+/// One completion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The text inserted.
+    pub label: String,
+    /// A short description (a country's name, a group's type).
+    pub detail: Option<String>,
+    /// What it is.
+    pub kind: CompletionKind,
+}
+
+/// The completions at `offset`: names in scope (countries with their
+/// names, enum values, groups, authorizations), input fields, tiers and
+/// keywords, starting with the word typed so far. After `in`, sets first:
+/// groups, then values.
+pub fn completions(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) -> Vec<Completion> {
+    let text = file.text(db);
+    let offset = offset.min(text.len());
+    let start = text[..offset]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_' || *c == '.')
+        .last()
+        .map_or(offset, |(i, _)| i);
+    let typed = &text[start..offset];
+    let parsed = parse_file(db, file);
+    let scope: Vec<(String, Binding)> = crate::check::with_ctx(db, ws, file, |ctx| {
+        ctx.build_scope(&parsed.module);
+        let names: Vec<String> = ctx.scope.names().map(str::to_string).collect();
+        names
+            .into_iter()
+            .filter_map(|n| ctx.scope.get(&n).cloned().map(|b| (n, b)))
+            .collect()
+    });
+    let mut out = Vec::new();
+    for (name, binding) in scope {
+        let Binding::Decl { export, .. } = binding else {
+            continue;
+        };
+        let (kind, detail) = match export {
+            Export::Enum => (SymbolKind::Enum, None),
+            Export::Variant { enum_name, label } => (
+                SymbolKind::Variant,
+                Some(label.map_or(enum_name.clone(), |l| format!("{l} ({enum_name})"))),
+            ),
+            Export::Group { ty } => (SymbolKind::Group, Some(format!("group of {ty}"))),
+            Export::Authorization => (SymbolKind::Authorization, None),
+        };
+        out.push(Completion {
+            label: name,
+            detail,
+            kind: CompletionKind::Symbol(kind),
+        });
+    }
+    let env = policy_env(db, ws);
+    for (field, (_, ty)) in &env.fields {
+        out.push(Completion {
+            label: field.clone(),
+            detail: Some(ty.clone()),
+            kind: CompletionKind::Symbol(SymbolKind::Field),
+        });
+    }
+    for t in env.tiers.iter().flat_map(|(_, t)| t) {
+        out.push(Completion {
+            label: t.clone(),
+            detail: Some("tier".into()),
+            kind: CompletionKind::Symbol(SymbolKind::Tiers),
+        });
+    }
+    for k in KEYWORDS {
+        out.push(Completion {
+            label: (*k).to_string(),
+            detail: None,
+            kind: CompletionKind::Keyword,
+        });
+    }
+    out.retain(|c| c.label.starts_with(typed));
+    // After `in`, a set is expected: groups first, then values.
+    let before = text[..start].trim_end();
+    let after_in = before.ends_with(" in") || before.ends_with('{') || before.ends_with(',');
+    let rank = |c: &Completion| match (after_in, c.kind) {
+        (true, CompletionKind::Symbol(SymbolKind::Group)) => 0,
+        (true, CompletionKind::Symbol(SymbolKind::Variant)) => 1,
+        (_, CompletionKind::Keyword) => 3,
+        _ => 2,
+    };
+    out.sort_by(|a, b| (rank(a), &a.label).cmp(&(rank(b), &b.label)));
+    out.dedup_by(|a, b| a.label == b.label);
+    out
+}
+
+/// Every place that names the declaration the name at `offset` refers to
+/// (the declaration itself included), in the project's files.
+pub fn references(
+    db: &dyn Db,
+    ws: Workspace,
+    file: SourceFile,
+    offset: usize,
+) -> Vec<(SourceFile, Span)> {
+    let Some(target) = definition(db, ws, file, offset) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for f in ws.files(db).iter().copied() {
+        if f.origin(db) != Origin::Project && f != target.file {
+            continue;
+        }
+        for (start, token, end) in lex(f.text(db)).tokens {
+            let Token::Ident(name) = token else { continue };
+            if name != target.name {
+                continue;
+            }
+            let same = definition(db, ws, f, start).is_some_and(|t| same_target(&t, &target));
+            if same {
+                out.push((f, Span::new(start, end)));
+            }
+        }
+    }
+    out
+}
+
+fn same_target(a: &Target, b: &Target) -> bool {
+    a.file == b.file && a.name_span == b.name_span
+}
+
+/// Whether the name at `offset` can be renamed: a project declaration
+/// (not the stdlib's) of a group, enum, value, authorization or rule.
+pub fn renamable(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) -> Option<Span> {
+    let (_, at) = name_at(file.text(db), offset)?;
+    let t = definition(db, ws, file, offset)?;
+    let kinds = [
+        SymbolKind::Group,
+        SymbolKind::Enum,
+        SymbolKind::Variant,
+        SymbolKind::Authorization,
+        SymbolKind::Rule,
+    ];
+    (t.file.origin(db) == Origin::Project && kinds.contains(&t.kind)).then_some(at)
+}
+
+/// The class of a token, for highlighting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenClass {
+    /// A keyword.
+    Keyword,
+    /// A name.
+    Name,
+    /// A string.
+    String,
+    /// A number, date or ECCN.
+    Number,
+    /// A comment (`///` doc comments too).
+    Comment,
+    /// An operator.
+    Operator,
+}
+
+/// Every token and comment of a file with its class, in order.
+pub fn token_classes(text: &str) -> Vec<(Span, TokenClass)> {
+    let lexed = lex(text);
+    let mut out: Vec<(Span, TokenClass)> = lexed
+        .tokens
+        .iter()
+        .filter_map(|(start, token, end)| {
+            let span = Span::new(*start, *end);
+            let word = &text[*start..*end];
+            let class = match token {
+                Token::Ident(_) => TokenClass::Name,
+                Token::Str(_) => TokenClass::String,
+                Token::Date(_) | Token::Eccn(_) | Token::Number(_) => TokenClass::Number,
+                _ if word.chars().all(|c| c.is_ascii_lowercase()) => TokenClass::Keyword,
+                _ if word.len() <= 2 && !word.chars().any(char::is_alphanumeric) => match word {
+                    "{" | "}" | "(" | ")" | "," | ":" | "." => return None,
+                    _ => TokenClass::Operator,
+                },
+                _ => TokenClass::Name,
+            };
+            Some((span, class))
+        })
+        .collect();
+    out.extend(lexed.comments.iter().map(|c| (c.span, TokenClass::Comment)));
+    out.sort_by_key(|(s, _)| s.start);
+    out
+}
+
+/// For each rule of the file: the end of its name and its status today
+/// (`in force until 2030-01-01`, `expired on …`, `not yet in force`).
+pub fn rule_hints(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let mut stack = symbols(db, file);
+    while let Some(s) = stack.pop() {
+        if s.kind == SymbolKind::Rule {
+            let target = Target {
+                file,
+                name_span: s.name_span,
+                span: s.span,
+                kind: s.kind,
+                name: s.name.clone(),
+            };
+            out.push((s.name_span.end, rule_status(db, ws, &target)));
+        }
+        stack.extend(s.children);
+    }
+    out.sort();
+    out
+}
