@@ -190,9 +190,14 @@ pub struct DiffParams {
     pub baseline: Option<String>,
 }
 
-/// Per open document of `ws`: its URI, diagnostics and version.
+/// Per open document of `ws`: its URI, diagnostics (those of `edict
+/// check`, and failing tests on their `expect` lines) and version.
 fn publishable(db: &Database, ws: Workspace, docs: &[Doc]) -> Vec<(Uri, Vec<Diagnostic>, i32)> {
-    let all = edict_compiler::table::policy_diagnostics(db, ws);
+    let (all, compiled) = crate::lenses::check(db, ws);
+    let results = compiled
+        .as_ref()
+        .and_then(|c| edict_compiler::testing::run(c).ok())
+        .unwrap_or_default();
     let locate = |shown: &str| -> Option<(Uri, String)> {
         let f = ws.files(db).iter().find(|f| f.path(db) == shown)?;
         let uri = docs
@@ -207,11 +212,12 @@ fn publishable(db: &Database, ws: Workspace, docs: &[Doc]) -> Vec<(Uri, Vec<Diag
             let text = d.file.text(db);
             let index = LineIndex::new(text);
             let shown = d.file.path(db);
-            let list = all
+            let mut list: Vec<Diagnostic> = all
                 .iter()
                 .filter(|x| x.primary.file == *shown)
                 .map(|x| diagnostic(x, text, &index, &locate))
                 .collect();
+            list.extend(crate::lenses::test_failures(db, d, &results));
             (d.uri.clone(), list, d.version)
         })
         .collect()
@@ -300,6 +306,9 @@ impl LanguageServer for Backend {
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
                 ..Default::default()
             },
             server_info: Some(ServerInfo {
@@ -521,5 +530,19 @@ impl LanguageServer for Backend {
             Some(WorkspaceSymbolResponse::Nested(found))
         })
         .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let doc = self.doc(&params.text_document.uri)?;
+        let folder = crate::state::path_of(&doc.uri)
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let baseline = tokio::task::spawn_blocking(move || crate::lenses::head_version(&folder))
+            .await
+            .ok()
+            .flatten();
+        self.read(move |db| Some(crate::lenses::lenses(db, &doc, baseline.as_ref())))
+            .await
     }
 }

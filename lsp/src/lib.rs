@@ -18,6 +18,7 @@ pub mod convert;
 mod editing;
 pub mod framing;
 mod handlers;
+mod lenses;
 pub mod state;
 
 use std::sync::atomic::{AtomicU64, Ordering};

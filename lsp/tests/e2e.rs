@@ -613,3 +613,81 @@ fn completion_references_rename_tokens_hints_and_fixes() {
     );
     c.stop();
 }
+
+#[test]
+fn tests_in_the_editor_and_changes_against_head() {
+    let tests = "\ntest \"China needs a license\" {\n  at 2026-01-01\n  given { item: 3A090, destination: CN }\n  expect US: require license\n}\n\ntest \"wrongly expected\" {\n  at 2026-01-01\n  given { item: 3A090, destination: FR }\n  expect US: deny\n}\n";
+    let text = format!("{POLICY}{tests}");
+    let file = project("lens", &text);
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args([
+                "-c",
+                "user.name=Edict",
+                "-c",
+                "user.email=edict@example.invalid",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    assert!(git(&["init", "-q"]) && git(&["add", "."]) && git(&["commit", "-q", "-m", "v1"]));
+    let mut c = Client::start();
+    let u = c.open(&file, &text);
+    // The failing test is a diagnostic on its `expect` line.
+    let d = c.diagnostics(&u, |p| {
+        p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
+    });
+    let (line, _) = pos(&text, "expect US: deny");
+    assert_eq!(d["diagnostics"].as_array().map(Vec::len), Some(1), "{d}");
+    assert_eq!(d["diagnostics"][0]["range"]["start"]["line"], line, "{d}");
+    assert!(
+        d["diagnostics"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("wrongly expected")),
+        "{d}"
+    );
+    // Lenses: each test's result, and how many tests decide the rule.
+    let r = c.request("textDocument/codeLens", json!({"textDocument": {"uri": u}}));
+    let titles: Vec<&str> = r["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["command"]["title"].as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "1 test covers this rule",
+            "✓ test passes",
+            "✗ test fails (1 of 1)"
+        ],
+        "{r}"
+    );
+    // Edit the buffer (not the file): the rule now changes decisions vs HEAD.
+    let edited = text.replace("{CN, MO}", "{CN, MO, FR}");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    let r = c.request("textDocument/codeLens", json!({"textDocument": {"uri": u}}));
+    let titles: Vec<&str> = r["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["command"]["title"].as_str())
+        .collect();
+    assert!(
+        titles.contains(&"changes decisions in 1 region vs HEAD"),
+        "{titles:?}"
+    );
+    // The `edict/diff` request against HEAD says the same.
+    let r = c.request("edict/diff", json!({"textDocument": {"uri": u}}));
+    assert_eq!(r["result"]["report"]["summary"]["regions"], 1, "{r}");
+    c.stop();
+}
