@@ -8,6 +8,7 @@
 //! of the jurisdiction and tier names.
 
 pub mod edit;
+pub mod groups;
 
 use crate::check::summary::Export;
 use crate::date::Date;
@@ -249,10 +250,59 @@ pub fn hover(
     let mut out = match target.kind {
         SymbolKind::Rule => rule_summary(db, ws, &target, decl),
         SymbolKind::Variant => variant_summary(decl, &name),
+        SymbolKind::Group => group_summary(db, ws, &target, decl),
         _ => format!("```edict\n{}\n```", first_lines(decl, 12)),
     };
     out.push_str(&format!("\n\n*{}* in `{module}`", kind_word(target.kind)));
     Some((out, at))
+}
+
+/// A group: its declaration, its members today with their names, and the
+/// dates its membership changes.
+fn group_summary(db: &dyn Db, ws: Workspace, target: &Target, decl: &str) -> String {
+    let mut out = format!("```edict\n{}\n```", first_lines(decl, 12));
+    let parsed = parse_file(db, target.file);
+    let Some(value) = parsed.module.items.iter().find_map(|i| match i {
+        Item::Group(g) if g.name.span == target.name_span => Some(&g.value),
+        _ => None,
+    }) else {
+        return out;
+    };
+    let today = ws.settings(db).today.unwrap_or_else(Date::today);
+    let m = groups::members(db, ws, target.file, value, today);
+    const SHOWN: usize = 60;
+    let listed: Vec<String> = m
+        .now
+        .iter()
+        .take(SHOWN)
+        .map(|(n, label)| match label {
+            Some(l) => format!("{n} ({l})"),
+            None => n.clone(),
+        })
+        .collect();
+    let more = m.now.len().saturating_sub(SHOWN);
+    let plural = if m.now.len() == 1 { "" } else { "s" };
+    out.push_str(&format!(
+        "\n\n**{} member{plural}** as of {today}: {}{}",
+        m.now.len(),
+        listed.join(", "),
+        if more > 0 {
+            format!(", and {more} more")
+        } else {
+            String::new()
+        }
+    ));
+    for (date, added, removed) in &m.changes {
+        let mut parts = Vec::new();
+        if !added.is_empty() {
+            parts.push(format!("joins: {}", added.join(", ")));
+        }
+        if !removed.is_empty() {
+            parts.push(format!("leaves: {}", removed.join(", ")));
+        }
+        out.push_str(&format!("\n\n- {date}: {}", parts.join("; ")));
+    }
+    out
 }
 
 fn kind_word(kind: SymbolKind) -> &'static str {
