@@ -128,6 +128,7 @@ impl Backend {
         Ok(serde_json::json!({
             "report": report,
             "markdown": render::markdown(&report),
+            "html": edict_compiler::diff::html::page(&report),
         }))
     }
 }
