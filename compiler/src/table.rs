@@ -307,7 +307,40 @@ pub enum CompileError {
 
 /// Checks, lowers and compiles the workspace.
 pub fn compile(db: &dyn Db, ws: Workspace) -> Result<Compiled, CompileError> {
-    let (program, lowered, warnings) = lower_checked(db, ws)?;
+    compile_resolved(resolve(db, ws)?)
+}
+
+/// A checked workspace without errors, resolved: all that compiling it
+/// further needs, with no reference to the database (so a reader can let
+/// go of its database before the longer table lowering).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The resolved program.
+    pub program: crate::hir::Program,
+    /// The checker's warnings.
+    pub warnings: Vec<Diagnostic>,
+    /// The lints allowed by the settings.
+    pub allowed: std::collections::BTreeSet<String>,
+}
+
+/// Checks the workspace and resolves it; `Err` with the diagnostics when
+/// it has errors.
+pub fn resolve(db: &dyn Db, ws: Workspace) -> Result<Resolved, CompileError> {
+    let diagnostics = workspace_diagnostics(db, ws);
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        return Err(CompileError::Diagnostics(diagnostics));
+    }
+    let program = crate::hir::lower::program(db, ws).map_err(CompileError::Internal)?;
+    Ok(Resolved {
+        program,
+        warnings: diagnostics,
+        allowed: ws.settings(db).allowed.clone(),
+    })
+}
+
+/// Lowers and compiles a resolved workspace.
+pub fn compile_resolved(resolved: Resolved) -> Result<Compiled, CompileError> {
+    let (program, lowered, warnings) = lower_resolved(resolved)?;
     let json = lowered.table.to_json();
     let digest = sha256(json.as_bytes());
     Ok(Compiled {
@@ -323,24 +356,23 @@ pub fn compile(db: &dyn Db, ws: Workspace) -> Result<Compiled, CompileError> {
 /// there are no errors, those of lowering the table (rows past the limit,
 /// the table-level warnings). The table is not serialized.
 pub fn policy_diagnostics(db: &dyn Db, ws: Workspace) -> Vec<Diagnostic> {
-    match lower_checked(db, ws) {
+    match resolve(db, ws).and_then(lower_resolved) {
         Ok((_, _, warnings)) => warnings,
         Err(CompileError::Diagnostics(d)) => d,
         Err(CompileError::Internal(_)) => workspace_diagnostics(db, ws),
     }
 }
 
-/// Checks and lowers; returns the program, the table model and every
-/// warning (checker and analysis, sorted, allowed lints removed).
-fn lower_checked(
-    db: &dyn Db,
-    ws: Workspace,
+/// Lowers; returns the program, the table model and every warning
+/// (checker and analysis, sorted, allowed lints removed).
+fn lower_resolved(
+    r: Resolved,
 ) -> Result<(crate::hir::Program, lower::Lowered, Vec<Diagnostic>), CompileError> {
-    let mut diagnostics = workspace_diagnostics(db, ws);
-    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        return Err(CompileError::Diagnostics(diagnostics));
-    }
-    let program = crate::hir::lower::program(db, ws).map_err(CompileError::Internal)?;
+    let Resolved {
+        program,
+        warnings: mut diagnostics,
+        allowed,
+    } = r;
     let lowered = match lower::table(&program) {
         Ok(l) => l,
         Err(errors) => {
@@ -349,7 +381,6 @@ fn lower_checked(
             return Err(CompileError::Diagnostics(diagnostics));
         }
     };
-    let allowed = &ws.settings(db).allowed;
     diagnostics.extend(
         analysis::warnings(&program, &lowered)
             .into_iter()

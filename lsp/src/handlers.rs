@@ -3,8 +3,6 @@
 //! requests.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use edict_compiler::db::{Database, Origin, SourceFile, Workspace};
 use edict_compiler::diff::{Version, diff, render};
@@ -15,53 +13,17 @@ use tower_lsp_server::LanguageServer;
 use tower_lsp_server::jsonrpc::{self, Result};
 use tower_lsp_server::ls_types::*;
 
-use crate::convert::{LineIndex, diagnostic};
+use crate::convert::LineIndex;
 use crate::editing;
 use crate::state::Doc;
-use crate::{Backend, DEBOUNCE_MS, SERVER_NAME, version};
+use crate::{Backend, SERVER_NAME, version};
 
 /// The URI scheme of the embedded standard library's read-only documents.
 pub const STDLIB_SCHEME: &str = "edict-stdlib";
 
 impl Backend {
-    /// Publishes the diagnostics of every open document of `ws` once edits
-    /// pause, unless a newer edit came meanwhile.
     fn schedule_diagnostics(&self, ws: Workspace) {
-        let generation = self.generation.load(Ordering::SeqCst);
-        let (client, state, counter) = (
-            self.client.clone(),
-            self.state.clone(),
-            self.generation.clone(),
-        );
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(DEBOUNCE_MS)).await;
-            if counter.load(Ordering::SeqCst) != generation {
-                return;
-            }
-            let (db, docs) = {
-                let s = state.lock().unwrap_or_else(|p| p.into_inner());
-                let docs: Vec<Doc> = s.docs().filter(|d| d.ws == ws).cloned().collect();
-                (s.db.clone(), docs)
-            };
-            let job = tokio::task::spawn_blocking(move || {
-                let out = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
-                    publishable(&db, ws, &docs)
-                }));
-                drop(db);
-                out
-            });
-            let Ok(Ok(batches)) = job.await else {
-                return;
-            };
-            if counter.load(Ordering::SeqCst) != generation {
-                return;
-            }
-            for (uri, diagnostics, version) in batches {
-                client
-                    .publish_diagnostics(uri, diagnostics, Some(version))
-                    .await;
-            }
-        });
+        self.publisher.schedule(ws);
     }
 
     /// The open document at `uri`, or an error the client can show.
@@ -87,12 +49,17 @@ impl Backend {
         let here = crate::state::path_of(&doc.uri);
         let folder = here.parent().map(PathBuf::from).unwrap_or_default();
         let ws = doc.ws;
-        let current = self
-            .read(move |db| edict_compiler::table::compile(db, ws).map_err(|e| format!("{e:?}")))
-            .await?
-            .map_err(|_| {
-                jsonrpc::Error::invalid_params("the document has errors: fix them to compare it")
-            })?;
+        let resolved = self
+            .read(move |db| edict_compiler::table::resolve(db, ws))
+            .await?;
+        let current = tokio::task::spawn_blocking(move || {
+            resolved.and_then(edict_compiler::table::compile_resolved)
+        })
+        .await
+        .map_err(|e| jsonrpc::Error::invalid_params(e.to_string()))?
+        .map_err(|_| {
+            jsonrpc::Error::invalid_params("the document has errors: fix them to compare it")
+        })?;
         let new = Version::from_compiled(here.display().to_string(), &current);
         let old = tokio::task::spawn_blocking(move || {
             let mut err = Vec::new();
@@ -189,39 +156,6 @@ pub struct DiffParams {
     pub text_document: TextDocumentIdentifier,
     /// `git:REV` (default `git:HEAD`) or a path of a file, folder or table.
     pub baseline: Option<String>,
-}
-
-/// Per open document of `ws`: its URI, diagnostics (those of `edict
-/// check`, and failing tests on their `expect` lines) and version.
-fn publishable(db: &Database, ws: Workspace, docs: &[Doc]) -> Vec<(Uri, Vec<Diagnostic>, i32)> {
-    let (all, compiled) = crate::lenses::check(db, ws);
-    let results = compiled
-        .as_ref()
-        .and_then(|c| edict_compiler::testing::run(c).ok())
-        .unwrap_or_default();
-    let locate = |shown: &str| -> Option<(Uri, String)> {
-        let f = ws.files(db).iter().find(|f| f.path(db) == shown)?;
-        let uri = docs
-            .iter()
-            .find(|d| d.file == *f)
-            .map(|d| d.uri.clone())
-            .or_else(|| Uri::from_file_path(shown))?;
-        Some((uri, f.text(db).clone()))
-    };
-    docs.iter()
-        .map(|d| {
-            let text = d.file.text(db);
-            let index = LineIndex::new(text);
-            let shown = d.file.path(db);
-            let mut list: Vec<Diagnostic> = all
-                .iter()
-                .filter(|x| x.primary.file == *shown)
-                .map(|x| diagnostic(x, text, &index, &locate))
-                .collect();
-            list.extend(crate::lenses::test_failures(db, d, &results));
-            (d.uri.clone(), list, d.version)
-        })
-        .collect()
 }
 
 /// The LSP kind of an outline entry.
@@ -543,7 +477,23 @@ impl LanguageServer for Backend {
             .await
             .ok()
             .flatten();
-        self.read(move |db| Some(crate::lenses::lenses(db, &doc, baseline.as_ref())))
-            .await
+        let d = doc.clone();
+        // Take what the lenses need, then compile without the database.
+        let (snapshot, shown, text, symbols) = self
+            .read(move |db| {
+                (
+                    crate::lenses::snapshot(db, d.ws),
+                    d.file.path(db).clone(),
+                    d.file.text(db).clone(),
+                    ide::symbols(db, d.file),
+                )
+            })
+            .await?;
+        let lenses = tokio::task::spawn_blocking(move || {
+            crate::lenses::lenses(&doc, &shown, &text, symbols, snapshot, baseline.as_ref())
+        })
+        .await
+        .map_err(|e| jsonrpc::Error::invalid_params(e.to_string()))?;
+        Ok(Some(lenses))
     }
 }

@@ -5,36 +5,61 @@
 
 use std::path::Path;
 
-use edict_compiler::db::{Database, Workspace, workspace_diagnostics};
+use std::collections::BTreeMap;
+
+use edict_compiler::db::{Database, Workspace};
 use edict_compiler::diagnostics::Diagnostic;
 use edict_compiler::diff::{Version, diff};
 use edict_compiler::ide::{self, SymbolKind};
 use edict_compiler::project::MemoryFs;
-use edict_compiler::table::{CompileError, Compiled, compile};
+use edict_compiler::table::{CompileError, Compiled, Resolved, compile_resolved, resolve};
 use edict_compiler::testing::{self, TestResult};
 use tower_lsp_server::ls_types::{self as lsp, CodeLens, Command};
 
 use crate::convert::LineIndex;
 use crate::state::Doc;
 
-/// The diagnostics of a project (the same as `edict check`) and, when it
-/// compiles, the compiled policy.
-pub fn check(db: &Database, ws: Workspace) -> (Vec<Diagnostic>, Option<Compiled>) {
-    match compile(db, ws) {
-        Ok(c) => (c.warnings.clone(), Some(c)),
-        Err(CompileError::Diagnostics(d)) => (d, None),
-        Err(CompileError::Internal(_)) => (workspace_diagnostics(db, ws), None),
-    }
+/// What a project's second stage needs, taken from the database: the
+/// checked program (or the diagnostics that stop it) and file texts.
+pub struct Snapshot {
+    /// The resolved program, or why there is none.
+    pub resolved: Result<Resolved, CompileError>,
+    /// Every project file's shown path and text.
+    pub texts: BTreeMap<String, String>,
 }
 
-/// Failing tests of `doc`, as LSP diagnostics on their `expect` lines (or
-/// the test's name when the test could not run).
-pub fn test_failures(db: &Database, doc: &Doc, results: &[TestResult<'_>]) -> Vec<lsp::Diagnostic> {
-    let text = doc.file.text(db);
+/// Takes what the database-free stage needs (cancellable: salsa queries).
+pub fn snapshot(db: &Database, ws: Workspace) -> Snapshot {
+    let resolved = resolve(db, ws);
+    let texts = ws
+        .files(db)
+        .iter()
+        .map(|f| (f.path(db).clone(), f.text(db).clone()))
+        .collect();
+    Snapshot { resolved, texts }
+}
+
+/// The diagnostics of a project (the same as `edict check`) and, when it
+/// compiles, the compiled policy; no database needed.
+pub fn check(snapshot: Snapshot) -> (Vec<Diagnostic>, Option<Compiled>, BTreeMap<String, String>) {
+    let Snapshot { resolved, texts } = snapshot;
+    let (diagnostics, compiled) = match resolved.and_then(compile_resolved) {
+        Ok(c) => (c.warnings.clone(), Some(c)),
+        Err(CompileError::Diagnostics(d)) => (d, None),
+        Err(CompileError::Internal(why)) => {
+            eprintln!("edict-lsp: internal compiler error: {why}");
+            (Vec::new(), None)
+        }
+    };
+    (diagnostics, compiled, texts)
+}
+
+/// Failing tests of the file `shown` (with its `text`), as LSP diagnostics
+/// on their `expect` lines (or the test's name when it could not run).
+pub fn test_failures(shown: &str, text: &str, results: &[TestResult<'_>]) -> Vec<lsp::Diagnostic> {
     let index = LineIndex::new(text);
-    let shown = doc.file.path(db);
     let mut out = Vec::new();
-    for r in results.iter().filter(|r| r.test.source.file == *shown) {
+    for r in results.iter().filter(|r| r.test.source.file == shown) {
         let mut one = |span, message: String| {
             out.push(lsp::Diagnostic {
                 range: index.range(text, span),
@@ -64,18 +89,24 @@ pub fn test_failures(db: &Database, doc: &Doc, results: &[TestResult<'_>]) -> Ve
     out
 }
 
-/// The code lenses of a document.
-pub fn lenses(db: &Database, doc: &Doc, baseline: Option<&Version>) -> Vec<CodeLens> {
-    let (_, compiled) = check(db, doc.ws);
+/// The code lenses of a document (`shown` path and `text`), its symbols
+/// taken before from the database.
+pub fn lenses(
+    doc: &Doc,
+    shown: &str,
+    text: &str,
+    symbols: Vec<ide::Symbol>,
+    snapshot: Snapshot,
+    baseline: Option<&Version>,
+) -> Vec<CodeLens> {
+    let (_, compiled, _) = check(snapshot);
     let Some(compiled) = compiled else {
         return Vec::new();
     };
     let Ok(results) = testing::run(&compiled) else {
         return Vec::new();
     };
-    let text = doc.file.text(db);
     let index = LineIndex::new(text);
-    let shown = doc.file.path(db);
     let lens = |span, title: String, command: &str| CodeLens {
         range: index.range(text, span),
         command: Some(Command {
@@ -86,7 +117,7 @@ pub fn lenses(db: &Database, doc: &Doc, baseline: Option<&Version>) -> Vec<CodeL
         data: None,
     };
     let mut out = Vec::new();
-    for r in results.iter().filter(|r| r.test.source.file == *shown) {
+    for r in results.iter().filter(|r| r.test.source.file == shown) {
         let title = if r.passed() {
             "✓ test passes".to_string()
         } else {
@@ -102,44 +133,44 @@ pub fn lenses(db: &Database, doc: &Doc, baseline: Option<&Version>) -> Vec<CodeL
         let new = Version::from_compiled("buffer", &compiled);
         diff(old, &new).ok()
     });
-    let mut stack = ide::symbols(db, doc.file);
-    while let Some(s) = stack.pop() {
-        if s.kind == SymbolKind::Jurisdiction {
-            for rule in &s.children {
-                let covering = results
+    for s in symbols
+        .iter()
+        .filter(|s| s.kind == SymbolKind::Jurisdiction)
+    {
+        for rule in &s.children {
+            let covering = results
+                .iter()
+                .filter(|r| {
+                    r.decisions.as_ref().is_some_and(|d| {
+                        d.decisions
+                            .iter()
+                            .any(|x| *x.jurisdiction == *s.name && x.rules.contains(&rule.name))
+                    })
+                })
+                .count();
+            let title = if covering == 1 {
+                "1 test covers this rule".to_string()
+            } else {
+                format!("{covering} tests cover this rule")
+            };
+            out.push(lens(rule.name_span, title, "edict.runTests"));
+            if let Some(report) = &changes {
+                let regions = report
+                    .impact
                     .iter()
-                    .filter(|r| {
-                        r.decisions.as_ref().is_some_and(|d| {
-                            d.decisions
-                                .iter()
-                                .any(|x| *x.jurisdiction == *s.name && x.rules.contains(&rule.name))
-                        })
+                    .filter(|g| {
+                        g.jurisdiction == s.name
+                            && (g.before.rules.contains(&rule.name)
+                                || g.after.rules.contains(&rule.name))
                     })
                     .count();
-                let title = if covering == 1 {
-                    "1 test covers this rule".to_string()
-                } else {
-                    format!("{covering} tests cover this rule")
-                };
-                out.push(lens(rule.name_span, title, "edict.runTests"));
-                if let Some(report) = &changes {
-                    let regions = report
-                        .impact
-                        .iter()
-                        .filter(|g| {
-                            g.jurisdiction == s.name
-                                && (g.before.rules.contains(&rule.name)
-                                    || g.after.rules.contains(&rule.name))
-                        })
-                        .count();
-                    if regions > 0 {
-                        let plural = if regions == 1 { "" } else { "s" };
-                        out.push(lens(
-                            rule.name_span,
-                            format!("changes decisions in {regions} region{plural} vs HEAD"),
-                            "edict.showDiff",
-                        ));
-                    }
+                if regions > 0 {
+                    let plural = if regions == 1 { "" } else { "s" };
+                    out.push(lens(
+                        rule.name_span,
+                        format!("changes decisions in {regions} region{plural} vs HEAD"),
+                        "edict.showDiff",
+                    ));
                 }
             }
         }

@@ -8,17 +8,20 @@
 //! Readers (diagnostics, hover, …) take a clone of the database under the
 //! lock, release it, and compute on a blocking thread; a newer edit cancels
 //! them through salsa, and a request so cancelled is answered with
-//! `ContentModified` instead of late. Diagnostics are debounced and never
+//! `ContentModified` instead of late. Diagnostics are debounced (two passes,
+//! [`publish`]) and never
 //! published for a document version that is no longer current.
 //!
 //! Positions are UTF-16 ([`convert`]); the compiler's editor queries live
 //! in [`edict_compiler::ide`].
 
+pub mod client;
 pub mod convert;
 mod editing;
 pub mod framing;
 mod handlers;
 mod lenses;
+pub mod publish;
 pub mod state;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,7 +42,7 @@ pub fn version() -> &'static str {
 }
 
 /// How long diagnostics wait for further edits.
-pub const DEBOUNCE_MS: u64 = 40;
+pub const DEBOUNCE_MS: u64 = 10;
 
 /// The server.
 pub struct Backend {
@@ -48,14 +51,24 @@ pub struct Backend {
     /// Bumped by every edit: a computation started before the last edit
     /// publishes nothing.
     generation: Arc<AtomicU64>,
+    publisher: publish::Publisher,
 }
 
 impl Backend {
     fn new(client: Client) -> Backend {
+        let state = Arc::new(Mutex::new(State::default()));
+        let generation = Arc::new(AtomicU64::new(0));
+        let publisher = publish::Publisher {
+            client: client.clone(),
+            state: Arc::clone(&state),
+            generation: Arc::clone(&generation),
+            extras: Default::default(),
+        };
         Backend {
             client,
-            state: Arc::new(Mutex::new(State::default())),
-            generation: Arc::new(AtomicU64::new(0)),
+            state,
+            generation,
+            publisher,
         }
     }
 

@@ -1,187 +1,17 @@
 //! End to end: the real `edict-lsp` binary driven over JSON-RPC on stdio.
 #![expect(clippy::panic, reason = "tests fail by panicking")]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use serde_json::{Value, json};
-
-/// A client speaking to one server process.
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    incoming: Receiver<Value>,
-    next_id: i64,
-    /// Notifications received while waiting for something else.
-    seen: Vec<Value>,
-}
+use edict_lsp::client::Client;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn uri(path: &Path) -> String {
-    format!("file://{}", path.display())
-}
-
-impl Client {
-    fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_edict-lsp"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start edict-lsp: {e}"));
-        let stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(n) = line.strip_prefix("Content-Length:") {
-                        length = n.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_err() {
-                    return;
-                }
-                if let Ok(v) = serde_json::from_slice(&body)
-                    && tx.send(v).is_err()
-                {
-                    return;
-                }
-            }
-        });
-        let mut c = Client {
-            child,
-            stdin,
-            incoming: rx,
-            next_id: 1,
-            seen: Vec::new(),
-        };
-        let init = c.request(
-            "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": {}}),
-        );
-        assert_eq!(init["result"]["serverInfo"]["name"], "edict-lsp", "{init}");
-        c.notify("initialized", json!({}));
-        c
-    }
-
-    fn send_raw(&mut self, body: &str) {
-        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-        self.stdin
-            .write_all(framed.as_bytes())
-            .and_then(|()| self.stdin.flush())
-            .unwrap_or_else(|e| panic!("server stdin closed: {e}"));
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        let body = json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string();
-        self.send_raw(&body);
-    }
-
-    /// Sends a request; returns its id.
-    fn send(&mut self, method: &str, params: Value) -> i64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        let body =
-            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
-        self.send_raw(&body);
-        id
-    }
-
-    fn next(&mut self, deadline: Instant) -> Option<Value> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match self.incoming.recv_timeout(left) {
-            Ok(v) => Some(v),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => panic!("the server exited"),
-        }
-    }
-
-    fn response(&mut self, id: i64) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while let Some(v) = self.next(deadline) {
-            if v["id"] == id && v.get("method").is_none() {
-                return v;
-            }
-            self.seen.push(v);
-        }
-        panic!("no response to request {id}");
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.send(method, params);
-        self.response(id)
-    }
-
-    /// The next `publishDiagnostics` for `uri` satisfying `want`.
-    fn diagnostics(&mut self, uri: &str, want: impl Fn(&Value) -> bool) -> Value {
-        if let Some(i) = self.seen.iter().position(|v| {
-            v["method"] == "textDocument/publishDiagnostics"
-                && v["params"]["uri"] == uri
-                && want(&v["params"])
-        }) {
-            return self.seen.remove(i)["params"].clone();
-        }
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while let Some(v) = self.next(deadline) {
-            if v["method"] == "textDocument/publishDiagnostics"
-                && v["params"]["uri"] == uri
-                && want(&v["params"])
-            {
-                return v["params"].clone();
-            }
-        }
-        panic!("no matching diagnostics for {uri}; seen {:#?}", self.seen);
-    }
-
-    fn open(&mut self, path: &Path, text: &str) -> String {
-        let u = uri(path);
-        self.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": u, "languageId": "edict", "version": 1, "text": text}}),
-        );
-        u
-    }
-
-    fn at(&mut self, method: &str, u: &str, line: u32, character: u32) -> Value {
-        self.request(
-            method,
-            json!({"textDocument": {"uri": u}, "position": {"line": line, "character": character}}),
-        )
-    }
-
-    fn stop(mut self) {
-        let r = self.request("shutdown", Value::Null);
-        assert!(r.get("error").is_none(), "{r}");
-        self.notify("exit", Value::Null);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        panic!("the server did not exit");
-    }
-}
+use serde_json::{Value, json};
 
 /// A fresh project folder with one policy file.
 fn project(name: &str, text: &str) -> PathBuf {
@@ -208,7 +38,7 @@ fn pos(text: &str, needle: &str) -> (u32, u32) {
 #[test]
 fn diagnostics_match_edict_check_and_follow_edits() {
     let file = project("diag", &POLICY.replace("{CN, MO}", "{CN, MOO}"));
-    let mut c = Client::start();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let u = c.open(&file, &text);
     let d = c.diagnostics(&u, |p| {
@@ -282,7 +112,7 @@ fn hover_definition_outline_folding_and_formatting() {
             "then require license // Türkiye: see Watched",
         );
     let file = project("nav", &text);
-    let mut c = Client::start();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
     let u = c.open(&file, &text);
     // Hover on the use of `Watched` in the rule.
     let (line, col) = pos(&text, "Watched\n");
@@ -372,7 +202,7 @@ fn hover_definition_outline_folding_and_formatting() {
 #[test]
 fn a_burst_of_edits_ends_in_the_right_state() {
     let file = project("burst", POLICY);
-    let mut c = Client::start();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
     let u = c.open(&file, POLICY);
     // 300 one-character edits appending to the citation, interleaved with
     // hovers; the last edit's text must be what the server has.
@@ -428,7 +258,7 @@ fn a_burst_of_edits_ends_in_the_right_state() {
 #[test]
 fn bad_input_gets_errors_not_crashes() {
     let file = project("bad", POLICY);
-    let mut c = Client::start();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
     let u = c.open(&file, POLICY);
     c.send_raw("{ not json");
     c.stdin
@@ -479,7 +309,7 @@ fn the_diff_request_compares_a_document_with_a_baseline() {
     let root = repo();
     let final_file = root.join("examples/version_pair/final/policy.edict");
     let text = std::fs::read_to_string(&final_file).unwrap_or_default();
-    let mut c = Client::start();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
     let u = c.open(
         &std::fs::canonicalize(&final_file).unwrap_or(final_file.clone()),
         &text,
@@ -506,7 +336,7 @@ fn completion_references_rename_tokens_hints_and_fixes() {
         "destination in Watched and destination not in Watched",
     );
     let file = project("edit", &text);
-    let mut c = Client::start();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
     let u = c.open(&file, &text);
     // Completion after `in ` offers groups first, with countries named.
     let (line, col) = pos(&text, "Watched and");
@@ -637,7 +467,7 @@ fn tests_in_the_editor_and_changes_against_head() {
             .is_ok_and(|o| o.status.success())
     };
     assert!(git(&["init", "-q"]) && git(&["add", "."]) && git(&["commit", "-q", "-m", "v1"]));
-    let mut c = Client::start();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
     let u = c.open(&file, &text);
     // The failing test is a diagnostic on its `expect` line.
     let d = c.diagnostics(&u, |p| {

@@ -243,55 +243,84 @@ pub fn policy_source(rules: usize, seed: u64, changed_per_mille: usize, version:
          jurisdiction US {\n  effective 2025-01-01\n",
     );
     for i in 0..rules {
-        let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
-        let draw = rng.below(1000);
-        let changed = version == 1 && draw < changed_per_mille;
-        let mut destinations: Vec<&str> = (0..1 + rng.below(4))
-            .map(|_| POLICY_COUNTRIES[rng.below(POLICY_COUNTRIES.len())])
-            .collect();
-        let mut threshold = (1 + rng.below(50)) * 1000;
-        let mut outcome = ["require license", "deny", "allow under LPP"][rng.below(3)];
-        let mut review = ["case_by_case", "presumption_of_denial"][rng.below(2)];
-        let with_tpp = rng.below(3) == 0;
-        if changed {
-            match rng.below(4) {
-                0 => threshold += 500,
-                1 => destinations.push(POLICY_COUNTRIES[rng.below(POLICY_COUNTRIES.len())]),
-                2 => {
-                    outcome = if outcome == "deny" {
-                        "require license"
-                    } else {
-                        "deny"
-                    }
+        push_rule(&mut out, i, seed, changed_per_mille, version);
+    }
+    out.push_str("}\n\nauthorization LPP \"Low processing performance\" cite \"15 CFR 740.29\"\n");
+    out
+}
+
+/// Appends rule `i` of the generated policies to `out`.
+fn push_rule(out: &mut String, i: usize, seed: u64, changed_per_mille: usize, version: u8) {
+    let mut rng = Rng::new(seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
+    let draw = rng.below(1000);
+    let changed = version == 1 && draw < changed_per_mille;
+    let mut destinations: Vec<&str> = (0..1 + rng.below(4))
+        .map(|_| POLICY_COUNTRIES[rng.below(POLICY_COUNTRIES.len())])
+        .collect();
+    let mut threshold = (1 + rng.below(50)) * 1000;
+    let mut outcome = ["require license", "deny", "allow under LPP"][rng.below(3)];
+    let mut review = ["case_by_case", "presumption_of_denial"][rng.below(2)];
+    let with_tpp = rng.below(3) == 0;
+    if changed {
+        match rng.below(4) {
+            0 => threshold += 500,
+            1 => destinations.push(POLICY_COUNTRIES[rng.below(POLICY_COUNTRIES.len())]),
+            2 => {
+                outcome = if outcome == "deny" {
+                    "require license"
+                } else {
+                    "deny"
                 }
-                _ => {
-                    review = if review == "case_by_case" {
-                        "presumption_of_denial"
-                    } else {
-                        "case_by_case"
-                    }
+            }
+            _ => {
+                review = if review == "case_by_case" {
+                    "presumption_of_denial"
+                } else {
+                    "case_by_case"
                 }
             }
         }
-        destinations.sort_unstable();
-        destinations.dedup();
-        let overrides = if i % 10 == 9 {
-            format!(" overrides r{}", i - 1)
-        } else {
-            String::new()
-        };
-        let tpp = if with_tpp {
-            format!(" and tpp >= {threshold}")
-        } else {
-            String::new()
-        };
-        out.push_str(&format!(
-            "  rule r{i}{overrides} {{\n    when item in {{{}}} and destination in {{{}}}{tpp}\n    \
-             then {outcome}\n    reasons NS\n    review {review}\n    cite \"generated § {i}\"\n  }}\n",
-            eccn(i % ECCN_POOL),
-            destinations.join(", ")
-        ));
     }
-    out.push_str("}\n\nauthorization LPP \"Low processing performance\" cite \"15 CFR 740.29\"\n");
+    destinations.sort_unstable();
+    destinations.dedup();
+    let overrides = if i % 10 == 9 {
+        format!(" overrides r{}", i - 1)
+    } else {
+        String::new()
+    };
+    let tpp = if with_tpp {
+        format!(" and tpp >= {threshold}")
+    } else {
+        String::new()
+    };
+    out.push_str(&format!(
+        "  rule r{i}{overrides} {{\n    when item in {{{}}} and destination in {{{}}}{tpp}\n    \
+         then {outcome}\n    reasons NS\n    review {review}\n    cite \"generated § {i}\"\n  }}\n",
+        eccn(i % ECCN_POOL),
+        destinations.join(", ")
+    ));
+}
+
+/// A generated project of `files` modules of `rules_per_file` rules each
+/// (plus one module with the input and the authorization), as (file name,
+/// text) pairs, for the language server's latency benchmark.
+pub fn workspace_sources(files: usize, rules_per_file: usize, seed: u64) -> Vec<(String, String)> {
+    let mut out = vec![(
+        "input.edict".to_string(),
+        "policy generated.input\n\ninput {\n  item: Eccn\n  destination: Country\n  tpp: Number\n}\n\n\
+         authorization LPP \"Low processing performance\" cite \"15 CFR 740.29\"\n"
+            .to_string(),
+    )];
+    for f in 0..files {
+        let mut text = format!(
+            "policy generated.rules_{f}\n\nuse std.countries.*\nuse std.ear.reasons.{{NS}}\n\
+             use generated.input.{{LPP}}\n\njurisdiction US {{\n  effective 2025-01-01\n"
+        );
+        for i in f * rules_per_file..(f + 1) * rules_per_file {
+            push_rule(&mut text, i, seed, 0, 0);
+        }
+        text.push_str("}\n");
+        out.push((format!("rules_{f}.edict"), text));
+    }
     out
 }
