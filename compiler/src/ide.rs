@@ -253,6 +253,9 @@ pub fn hover(
         SymbolKind::Group => group_summary(db, ws, &target, decl),
         _ => format!("```edict\n{}\n```", first_lines(decl, 12)),
     };
+    if let Some(doc) = doc_before(text, target.span.start as usize) {
+        out = format!("{doc}\n\n{out}");
+    }
     out.push_str(&format!("\n\n*{}* in `{module}`", kind_word(target.kind)));
     Some((out, at))
 }
@@ -303,6 +306,23 @@ fn group_summary(db: &dyn Db, ws: Workspace, target: &Target, decl: &str) -> Str
         out.push_str(&format!("\n\n- {date}: {}", parts.join("; ")));
     }
     out
+}
+
+/// The `///` lines directly above byte `start`, without their slashes.
+fn doc_before(text: &str, start: usize) -> Option<String> {
+    let start = start.min(text.len());
+    let mut from = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let mut lines = Vec::new();
+    while from > 0 {
+        let prev = text[..from - 1].rfind('\n').map_or(0, |i| i + 1);
+        match text[prev..from - 1].trim_start().strip_prefix("///") {
+            Some(doc) => lines.push(doc.trim().to_string()),
+            None => break,
+        }
+        from = prev;
+    }
+    lines.reverse();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 fn kind_word(kind: SymbolKind) -> &'static str {

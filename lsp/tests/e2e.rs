@@ -521,3 +521,40 @@ fn tests_in_the_editor_and_changes_against_head() {
     assert_eq!(r["result"]["report"]["summary"]["regions"], 1, "{r}");
     c.stop();
 }
+
+#[test]
+fn editing_a_group_updates_the_modules_that_import_it() {
+    let dir = std::env::temp_dir().join(format!("edict-lsp-cross-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let groups = "policy t.groups\n\nuse std.countries.*\n\ngroup Watched: Country = {CN, MO}\n";
+    let rules = POLICY
+        .replace("policy t.p", "policy t.rules")
+        .replace("/// Chips we watch.\ngroup Watched: Country = {CN, MO} | D5\n", "use t.groups.{Watched}\n");
+    let (g, r) = (dir.join("groups.edict"), dir.join("rules.edict"));
+    std::fs::write(&g, groups).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&r, &rules).unwrap_or_else(|e| panic!("{e}"));
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
+    let ug = c.open(&g, groups);
+    let ur = c.open(&r, &rules);
+    let d = c.diagnostics(&ur, |p| p["version"] == 1);
+    assert_eq!(d["diagnostics"], json!([]), "{d}");
+    // Renaming the group in its module breaks the import in the other one.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": ug, "version": 2}, "contentChanges": [{"text": groups.replace("Watched", "Watchlist")}]}),
+    );
+    let d = c.diagnostics(&ur, |p| p["diagnostics"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(d["diagnostics"].as_array().into_iter().flatten().any(|x| x["message"].as_str().is_some_and(|m| m.contains("Watched"))), "{d}");
+    // And the definition of the import follows into the other module.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": ug, "version": 3}, "contentChanges": [{"text": groups}]}),
+    );
+    let d = c.diagnostics(&ur, |p| p["diagnostics"] == json!([]));
+    assert_eq!(d["diagnostics"], json!([]));
+    let (line, col) = pos(&rules, "Watched\n    then");
+    let def = c.at("textDocument/definition", &ur, line, col);
+    assert_eq!(def["result"]["uri"], ug.as_str(), "{def}");
+    c.stop();
+}
