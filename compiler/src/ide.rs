@@ -245,7 +245,8 @@ pub fn hover(
     let (name, at) = name_at(file.text(db), offset)?;
     let target = definition(db, ws, file, offset)?;
     let text = target.file.text(db);
-    let decl = text.get(target.span.range()).unwrap_or("");
+    let decl = declaration_text(text, target.span, false);
+    let decl = decl.as_str();
     let module = module_name(db, target.file);
     let mut out = match target.kind {
         SymbolKind::Rule => rule_summary(db, ws, &target, decl),
@@ -306,6 +307,34 @@ fn group_summary(db: &dyn Db, ws: Workspace, target: &Target, decl: &str) -> Str
         out.push_str(&format!("\n\n- {date}: {}", parts.join("; ")));
     }
     out
+}
+
+/// A declaration's text from the start of its line, dedented; with the
+/// `///` doc lines directly above it when `with_doc`.
+pub fn declaration_text(text: &str, span: Span, with_doc: bool) -> String {
+    let start = (span.start as usize).min(text.len());
+    let end = (span.end as usize).clamp(start, text.len());
+    let mut from = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    while with_doc && from > 0 {
+        let prev = text[..from - 1].rfind('\n').map_or(0, |i| i + 1);
+        if text[prev..from - 1].trim_start().starts_with("///") {
+            from = prev;
+        } else {
+            break;
+        }
+    }
+    let lines: Vec<&str> = text.get(from..end).unwrap_or("").lines().collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The `///` lines directly above byte `start`, without their slashes.

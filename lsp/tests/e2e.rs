@@ -528,9 +528,10 @@ fn editing_a_group_updates_the_modules_that_import_it() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let groups = "policy t.groups\n\nuse std.countries.*\n\ngroup Watched: Country = {CN, MO}\n";
-    let rules = POLICY
-        .replace("policy t.p", "policy t.rules")
-        .replace("/// Chips we watch.\ngroup Watched: Country = {CN, MO} | D5\n", "use t.groups.{Watched}\n");
+    let rules = POLICY.replace("policy t.p", "policy t.rules").replace(
+        "/// Chips we watch.\ngroup Watched: Country = {CN, MO} | D5\n",
+        "use t.groups.{Watched}\n",
+    );
     let (g, r) = (dir.join("groups.edict"), dir.join("rules.edict"));
     std::fs::write(&g, groups).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(&r, &rules).unwrap_or_else(|e| panic!("{e}"));
@@ -544,8 +545,17 @@ fn editing_a_group_updates_the_modules_that_import_it() {
         "textDocument/didChange",
         json!({"textDocument": {"uri": ug, "version": 2}, "contentChanges": [{"text": groups.replace("Watched", "Watchlist")}]}),
     );
-    let d = c.diagnostics(&ur, |p| p["diagnostics"].as_array().is_some_and(|a| !a.is_empty()));
-    assert!(d["diagnostics"].as_array().into_iter().flatten().any(|x| x["message"].as_str().is_some_and(|m| m.contains("Watched"))), "{d}");
+    let d = c.diagnostics(&ur, |p| {
+        p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
+    });
+    assert!(
+        d["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|x| x["message"].as_str().is_some_and(|m| m.contains("Watched"))),
+        "{d}"
+    );
     // And the definition of the import follows into the other module.
     c.notify(
         "textDocument/didChange",

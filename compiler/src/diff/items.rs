@@ -125,7 +125,7 @@ fn from_source(program: &Program) -> Inventory {
         let declared = |s: Span| Declared {
             path: m.path.clone(),
             line: newlines.partition_point(|&i| i < s.start as usize) as u32 + 1,
-            text: Some(source_text(text, s)),
+            text: Some(crate::ide::declaration_text(text, s, true)),
         };
         let mut add = |kind: ItemKind, name: String, span: Span, clauses: Vec<(&str, String)>| {
             let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -256,35 +256,6 @@ fn from_source(program: &Program) -> Inventory {
         }
     }
     inv
-}
-
-/// A declaration's text from the start of its line, with the doc comment
-/// lines above it, dedented.
-fn source_text(text: &str, span: Span) -> String {
-    let start = (span.start as usize).min(text.len());
-    let end = (span.end as usize).clamp(start, text.len());
-    let mut from = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    // Take in the `///` lines directly above.
-    while from > 0 {
-        let prev = text[..from - 1].rfind('\n').map_or(0, |i| i + 1);
-        if text[prev..from - 1].trim_start().starts_with("///") {
-            from = prev;
-        } else {
-            break;
-        }
-    }
-    let lines: Vec<&str> = text.get(from..end).unwrap_or("").lines().collect();
-    let indent = lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
-    lines
-        .iter()
-        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The declarations a table shows: rules by payload and rows, the tier
