@@ -106,6 +106,29 @@ fn completions_and_definitions() {
         .collect();
     out.push_str("── completion after `destination in ` ──\n");
     out.push_str(&drawn(&text, line, col, &items.join("\n")));
+    // A field compared with `==`: the values of its enum only; an ECCN set:
+    // groups of ECCNs and their members.
+    for (needle, n, label) in [
+        ("military", 1, "after `end_use == `"),
+        ("3A090}", 0, "inside `item in {`"),
+    ] {
+        let (line, col) = at(&text, needle, n);
+        let r = c.at("textDocument/completion", &u, line as u32, col as u32);
+        let items: Vec<String> = r["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                format!(
+                    "{} — {}",
+                    i["label"].as_str().unwrap_or(""),
+                    i["detail"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        out.push_str(&format!("\n── completion {label} ──\n"));
+        out.push_str(&drawn(&text, line, col, &items.join("\n")));
+    }
     for (needle, n) in [("Watched", 1), ("chips", 2), ("EndUse", 1)] {
         let (line, col) = at(&text, needle, n);
         let d = c.at("textDocument/definition", &u, line as u32, col as u32);

@@ -140,6 +140,24 @@ pub fn completions(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) 
             kind: CompletionKind::Keyword,
         });
     }
+    // After `FIELD in`, `FIELD not in`, `FIELD ==` (or inside the set):
+    // only values and groups of the field's type, and for ECCN fields the
+    // ECCNs of the groups in scope.
+    if let Some(ty) = expected_type(&text[..start])
+        .and_then(|f| env.fields.get(&f))
+        .map(|(_, t)| t.clone())
+    {
+        out.retain(|c| match (&c.kind, &c.detail) {
+            (CompletionKind::Symbol(SymbolKind::Group), Some(d)) => *d == format!("group of {ty}"),
+            (CompletionKind::Symbol(SymbolKind::Variant), Some(d)) => {
+                d == &ty || d.ends_with(&format!("({ty})"))
+            }
+            _ => false,
+        });
+        if ty == "Eccn" {
+            out.extend(eccns_in_scope(db, ws, file, &parsed.module));
+        }
+    }
     out.retain(|c| c.label.starts_with(typed));
     // After `in`, a set is expected: groups first, then values.
     let before = text[..start].trim_end();
@@ -152,6 +170,78 @@ pub fn completions(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) 
     };
     out.sort_by(|a, b| (rank(a), &a.label).cmp(&(rank(b), &b.label)));
     out.dedup_by(|a, b| a.label == b.label);
+    out
+}
+
+/// The field a set or comparison being written tests: `destination` in
+/// `destination in {CN, ` or `end_use == `.
+fn expected_type(before: &str) -> Option<String> {
+    let mut rest = before.trim_end();
+    // Inside a set literal: back to its `{`.
+    if let Some(open) = rest.rfind('{')
+        && !rest[open..].contains('}')
+    {
+        rest = rest[..open].trim_end();
+    }
+    let rest = rest
+        .strip_suffix("==")
+        .or_else(|| rest.strip_suffix("!="))
+        .or_else(|| rest.strip_suffix(" in"))?
+        .trim_end();
+    let rest = rest.strip_suffix(" not").unwrap_or(rest).trim_end();
+    let field: String = rest
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!field.is_empty()).then_some(field)
+}
+
+/// The ECCN prefixes of the ECCN groups in scope, for completion.
+fn eccns_in_scope(
+    db: &dyn Db,
+    ws: Workspace,
+    file: SourceFile,
+    module: &crate::syntax::ast::Module,
+) -> Vec<Completion> {
+    let groups: Vec<(String, String)> = crate::check::with_ctx(db, ws, file, |ctx| {
+        ctx.build_scope(module);
+        ctx.scope
+            .names_where(|e| matches!(e, Export::Group { ty } if ty == "Eccn"))
+            .into_iter()
+            .filter_map(|n| match ctx.scope.get(&n) {
+                Some(Binding::Decl { module, .. }) => Some((n, module.clone())),
+                _ => None,
+            })
+            .collect()
+    });
+    let today = ws
+        .settings(db)
+        .today
+        .unwrap_or_else(crate::date::Date::today);
+    let mut out = Vec::new();
+    for (name, module) in groups {
+        let Some(f) = crate::db::module_file(db, ws, &module) else {
+            continue;
+        };
+        let parsed = parse_file(db, f);
+        let value = parsed.module.items.iter().find_map(|i| match i {
+            crate::syntax::ast::Item::Group(g) if g.name.name == name => Some(g.value.clone()),
+            _ => None,
+        });
+        if let Some(value) = value {
+            for (eccn, _) in super::groups::members(db, ws, f, &value, today).now {
+                out.push(Completion {
+                    label: eccn,
+                    detail: Some(format!("in group {name}")),
+                    kind: CompletionKind::Symbol(SymbolKind::Variant),
+                });
+            }
+        }
+    }
     out
 }
 
