@@ -339,10 +339,24 @@ pub fn token_classes(text: &str) -> Vec<(Span, TokenClass)> {
     out
 }
 
-/// For each rule of the file: the end of its name and its status today
-/// (`in force until 2030-01-01`, `expired on …`, `not yet in force`).
+/// Hints after names: each rule's status today (`in force until
+/// 2030-01-01`, `expired on …`, `not yet in force`), each group's size
+/// today (`24 members`).
 pub fn rule_hints(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<(u32, String)> {
     let mut out = Vec::new();
+    let today = ws
+        .settings(db)
+        .today
+        .unwrap_or_else(crate::date::Date::today);
+    for item in &parse_file(db, file).module.items {
+        if let crate::syntax::ast::Item::Group(g) = item {
+            let n = super::groups::members(db, ws, file, &g.value, today)
+                .now
+                .len();
+            let plural = if n == 1 { "" } else { "s" };
+            out.push((g.name.span.end, format!("{n} member{plural}")));
+        }
+    }
     let mut stack = symbols(db, file);
     while let Some(s) = stack.pop() {
         if s.kind == SymbolKind::Rule {

@@ -60,6 +60,12 @@ async function showDiff(baseline: string | undefined): Promise<void> {
 export function activate(context: vscode.ExtensionContext): void {
   client = startClient(context);
   context.subscriptions.push(
+    // Definitions into the embedded standard library open read-only
+    // `edict-stdlib:` documents, whose text the server gives.
+    vscode.workspace.registerTextDocumentContentProvider("edict-stdlib", {
+      provideTextDocumentContent: async (uri: vscode.Uri): Promise<string> =>
+        client ? client.sendRequest<string>("edict/stdlib", { uri: uri.toString() }) : "",
+    }),
     vscode.commands.registerCommand("edict.showDiff", () => showDiff(undefined)),
     vscode.commands.registerCommand("edict.showDiffAgainst", async () => {
       const baseline = await vscode.window.showInputBox({
