@@ -25,6 +25,20 @@ fn project(name: &str, text: &str) -> PathBuf {
 
 const POLICY: &str = "policy t.p\n\nuse std.countries.*\nuse std.ear.groups.{D5}\n\n/// Chips we watch.\ngroup Watched: Country = {CN, MO} | D5\n\ninput {\n  item: Eccn\n  destination: Country\n}\n\njurisdiction US {\n  rule chips {\n    when item in {3A090} and destination in Watched\n    then require license\n    cite \"15 CFR 742.6\"\n    sunset 2030-01-01\n  }\n}\n";
 
+/// The labels of a document's inlay hints.
+fn hint_labels(c: &mut Client, u: &str) -> Vec<String> {
+    let r = c.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": u}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}}),
+    );
+    r["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["label"].as_str().map(str::to_string))
+        .collect()
+}
+
 /// Line and UTF-16 column of the first occurrence of `needle` in `text`.
 fn pos(text: &str, needle: &str) -> (u32, u32) {
     let at = text
@@ -399,21 +413,12 @@ fn completion_references_rename_tokens_hints_and_fixes() {
         "{r}"
     );
     // Inlay hint after the rule's name: its status.
-    let r = c.request(
-        "textDocument/inlayHint",
-        json!({"textDocument": {"uri": u}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}}),
-    );
-    let labels: Vec<&str> = r["result"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|h| h["label"].as_str())
-        .collect();
+    let labels = hint_labels(&mut c, &u);
     assert!(
         labels
             .iter()
             .any(|l| l.contains("in force until 2030-01-01")),
-        "{r}"
+        "{labels:?}"
     );
     // Workspace symbols find the rule by part of its name.
     let r = c.request("workspace/symbol", json!({"query": "chi"}));
@@ -482,16 +487,7 @@ fn completion_references_rename_tokens_hints_and_fixes() {
         "{inserted:?}"
     );
     // Inlay hints give group sizes too.
-    let r = c.request(
-        "textDocument/inlayHint",
-        json!({"textDocument": {"uri": u}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}}),
-    );
-    let labels: Vec<&str> = r["result"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|h| h["label"].as_str())
-        .collect();
+    let labels = hint_labels(&mut c, &u);
     assert!(
         labels.iter().any(|l| l.contains("24 members")),
         "{labels:?}"

@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use edict_lsp::client::Client;
-use serde_json::{Value, json};
 
 fn fixture() -> (std::path::PathBuf, String) {
     let dir = std::env::temp_dir().join(format!("edict-lsp-snap-{}", std::process::id()));
@@ -53,6 +52,21 @@ fn drawn(text: &str, line: usize, col: usize, answer: &str) -> String {
     format!("{source}\n{}^\n{answer}\n", " ".repeat(col))
 }
 
+/// The first `limit` completions at a position, as `label — detail`.
+fn completions(c: &mut Client, u: &str, line: usize, col: usize, limit: usize) -> Vec<String> {
+    let r = c.at("textDocument/completion", u, line as u32, col as u32);
+    r["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(limit)
+        .map(|i| {
+            let label = i["label"].as_str().unwrap_or("");
+            format!("{label} — {}", i["detail"].as_str().unwrap_or(""))
+        })
+        .collect()
+}
+
 #[test]
 fn hovers() {
     let (file, text) = fixture();
@@ -90,20 +104,7 @@ fn completions_and_definitions() {
     let mut out = String::new();
     // After `destination in `: groups first, then countries with names.
     let (line, col) = at(&text, "Watched and", 0);
-    let r = c.at("textDocument/completion", &u, line as u32, col as u32);
-    let items: Vec<String> = r["result"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .take(6)
-        .map(|i| {
-            format!(
-                "{} — {}",
-                i["label"].as_str().unwrap_or(""),
-                i["detail"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let items = completions(&mut c, &u, line, col, 6);
     out.push_str("── completion after `destination in ` ──\n");
     out.push_str(&drawn(&text, line, col, &items.join("\n")));
     // A field compared with `==`: the values of its enum only; an ECCN set:
@@ -113,19 +114,7 @@ fn completions_and_definitions() {
         ("3A090}", 0, "inside `item in {`"),
     ] {
         let (line, col) = at(&text, needle, n);
-        let r = c.at("textDocument/completion", &u, line as u32, col as u32);
-        let items: Vec<String> = r["result"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|i| {
-                format!(
-                    "{} — {}",
-                    i["label"].as_str().unwrap_or(""),
-                    i["detail"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
+        let items = completions(&mut c, &u, line, col, usize::MAX);
         out.push_str(&format!("\n── completion {label} ──\n"));
         out.push_str(&drawn(&text, line, col, &items.join("\n")));
     }
@@ -145,7 +134,6 @@ fn completions_and_definitions() {
         out.push_str(&format!("\n── definition of `{needle}` ──\n"));
         out.push_str(&drawn(&text, line, col, &shown));
     }
-    let _: Value = json!(null);
     insta::assert_snapshot!(out);
     c.stop();
 }
