@@ -90,28 +90,34 @@ pub fn diagnostic(
     index: &LineIndex,
     locate: &dyn Fn(&str) -> Option<(Uri, String)>,
 ) -> lsp::Diagnostic {
-    let mut message = d.message.clone();
+    // The message is `edict check`'s; the primary label, help and notes go
+    // with the secondary labels into related information (the primary ones
+    // at the diagnostic's own place, when the file can be located).
+    let here = locate(&d.primary.file).map(|(uri, _)| uri);
+    let at_primary = |message: String| {
+        here.as_ref().map(|uri| DiagnosticRelatedInformation {
+            location: Location::new(uri.clone(), index.range(text, d.primary.span)),
+            message,
+        })
+    };
+    let mut related: Vec<DiagnosticRelatedInformation> = Vec::new();
     if !d.primary.message.is_empty() {
-        message.push_str(&format!(" ({})", d.primary.message));
+        related.extend(at_primary(d.primary.message.clone()));
     }
+    related.extend(d.secondary.iter().filter_map(|l| {
+        let (uri, other) = locate(&l.file)?;
+        let range = LineIndex::new(&other).range(&other, l.span);
+        Some(DiagnosticRelatedInformation {
+            location: Location::new(uri, range),
+            message: l.message.clone(),
+        })
+    }));
     if let Some(help) = &d.help {
-        message.push_str(&format!("\nhelp: {help}"));
+        related.extend(at_primary(format!("help: {help}")));
     }
     for note in &d.notes {
-        message.push_str(&format!("\nnote: {note}"));
+        related.extend(at_primary(format!("note: {note}")));
     }
-    let related: Vec<DiagnosticRelatedInformation> = d
-        .secondary
-        .iter()
-        .filter_map(|l| {
-            let (uri, other) = locate(&l.file)?;
-            let range = LineIndex::new(&other).range(&other, l.span);
-            Some(DiagnosticRelatedInformation {
-                location: Location::new(uri, range),
-                message: l.message.clone(),
-            })
-        })
-        .collect();
     let code = d.code.as_str();
     lsp::Diagnostic {
         range: index.range(text, d.primary.span),
@@ -122,7 +128,7 @@ pub fn diagnostic(
         code: Some(NumberOrString::String(code.to_string())),
         code_description: code_page(code).map(|href| lsp::CodeDescription { href }),
         source: Some("edict".into()),
-        message,
+        message: d.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
         data: d.fix.as_ref().map(|f| {

@@ -81,27 +81,37 @@ fn diagnostics_match_edict_check_and_follow_edits() {
         first["range"]["end"],
         json!({"line": line, "character": col + 3})
     );
-    // The same as `edict check --format json`.
-    let out = Command::new(env!("CARGO_BIN_EXE_edict-lsp").replace("edict-lsp", "edict"))
-        .args(["check", "--format", "json"])
-        .arg(&file)
-        .output();
-    if let Some(out) = out.ok().filter(|o| !o.stdout.is_empty()) {
-        let check: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        let codes: Vec<&Value> = check
+    // The same codes and messages as `edict check --format json`, and the
+    // label as related information.
+    let args: Vec<String> = ["check", "--format", "json", &file.display().to_string()]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    edict_compiler::cli::run_with_input(&args, &mut std::io::empty(), &mut out, &mut err);
+    let check: Value = serde_json::from_slice(&out).unwrap_or(Value::Null);
+    let theirs: Vec<(&Value, &Value)> = check
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| (&x["code"], &x["message"]))
+        .collect();
+    let ours: Vec<(&Value, &Value)> = d["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| (&x["code"], &x["message"]))
+        .collect();
+    assert!(!theirs.is_empty());
+    assert_eq!(theirs, ours);
+    assert!(
+        first["relatedInformation"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|x| &x["code"])
-            .collect();
-        let ours: Vec<&Value> = d["diagnostics"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|x| &x["code"])
-            .collect();
-        assert_eq!(codes, ours);
-    }
+            .any(|r| r["message"] == check[0]["label"]),
+        "{first}"
+    );
     // Fixing the code by an incremental edit clears it, for that version.
     c.notify(
         "textDocument/didChange",
