@@ -24,6 +24,8 @@ pub struct Domains {
     /// For each mentioned prefix, and last for the root, the mentioned
     /// prefixes whose deepest mentioned ancestor it is.
     eccn_children: Vec<Vec<usize>>,
+    /// For each mentioned prefix, its deepest mentioned strict ancestor.
+    eccn_parent: Vec<Option<usize>>,
     /// Every string the policy mentions, sorted; the class after the last
     /// is "any other string".
     pub strings: Vec<String>,
@@ -64,6 +66,7 @@ impl Domains {
     ) -> Self {
         let eccns: Vec<String> = eccns.into_iter().collect();
         Domains {
+            eccn_parent: eccn_parents(&eccns),
             eccn_children: eccn_children(&eccns),
             eccns,
             strings: strings.into_iter().collect(),
@@ -152,7 +155,7 @@ impl Domains {
         }
         match (elem, set) {
             (Elem::Eccn, ColSet::Classes(bits)) => {
-                eccn_cells(&self.eccns, &self.eccn_children, bits)
+                eccn_cells(&self.eccns, &self.eccn_children, &self.eccn_parent, bits)
             }
             (Elem::Str, ColSet::Classes(bits)) => {
                 let other = self.strings.len();
@@ -225,18 +228,27 @@ fn range_cell(elem: &Elem, lo: Cut, hi: Cut) -> Cell {
     }
 }
 
+/// For each prefix of the sorted list `eccns`, its deepest listed strict
+/// ancestor.
+fn eccn_parents(eccns: &[String]) -> Vec<Option<usize>> {
+    eccns
+        .iter()
+        .map(|e| {
+            // Ancestors of `3A090.a.1` are `3A090.a` and `3A090`: try the
+            // longest first.
+            e.rmatch_indices('.')
+                .filter_map(|(at, _)| eccns.binary_search_by(|x| x.as_str().cmp(&e[..at])).ok())
+                .next()
+        })
+        .collect()
+}
+
 /// For each prefix of the sorted list `eccns` (and last, the root), the
 /// prefixes whose deepest listed strict ancestor it is.
 fn eccn_children(eccns: &[String]) -> Vec<Vec<usize>> {
     let n = eccns.len();
     let mut children = vec![Vec::new(); n + 1];
-    for (i, e) in eccns.iter().enumerate() {
-        // Ancestors of `3A090.a.1` are `3A090.a` and `3A090`: try the
-        // longest first.
-        let parent = e
-            .rmatch_indices('.')
-            .filter_map(|(at, _)| eccns.binary_search_by(|x| x.as_str().cmp(&e[..at])).ok())
-            .next();
+    for (i, parent) in eccn_parents(eccns).into_iter().enumerate() {
         children[parent.unwrap_or(n)].push(i);
     }
     children
@@ -244,7 +256,12 @@ fn eccn_children(eccns: &[String]) -> Vec<Vec<usize>> {
 
 /// ECCN cells admitting exactly the classes in `bits` (class `i` < n is
 /// "deepest mentioned prefix is `eccns[i]`", class n is "under none").
-fn eccn_cells(eccns: &[String], tree: &[Vec<usize>], bits: &BitSet) -> Vec<Cell> {
+fn eccn_cells(
+    eccns: &[String],
+    tree: &[Vec<usize>],
+    parent: &[Option<usize>],
+    bits: &BitSet,
+) -> Vec<Cell> {
     let n = eccns.len();
     let children = |p: Option<usize>| -> &[usize] { &tree[p.unwrap_or(n)] };
     let inside = |i: usize| bits.contains(i);
@@ -281,8 +298,29 @@ fn eccn_cells(eccns: &[String], tree: &[Vec<usize>], bits: &BitSet) -> Vec<Cell>
     } else {
         vec![None]
     };
+    // The outermost prefixes: from the root, the frontier is the members
+    // with no member among their ancestors. Found from the members (a row
+    // names few) rather than by walking every prefix of the policy.
+    let outermost = |excluded: &[Option<usize>]| -> Vec<usize> {
+        if excluded != [None] {
+            return frontier(excluded, false);
+        }
+        bits.iter()
+            .filter(|&m| m < n)
+            .filter(|&m| {
+                let mut up = parent[m];
+                while let Some(p) = up {
+                    if inside(p) {
+                        return false;
+                    }
+                    up = parent[p];
+                }
+                true
+            })
+            .collect()
+    };
     loop {
-        let tops = frontier(&excluded, false);
+        let tops = outermost(&excluded);
         if tops.is_empty() {
             break;
         }
