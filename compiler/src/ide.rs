@@ -10,11 +10,28 @@
 pub mod edit;
 pub mod groups;
 
+use std::collections::BTreeMap;
+
+use crate::check::scope::Binding;
 use crate::check::summary::Export;
 use crate::date::Date;
 use crate::db::{Db, SourceFile, Workspace, module_file, module_name, parse_file};
 use crate::syntax::ast::{ClauseKind, Item, JurisdictionMember, Span, TestMember};
 use crate::syntax::lexer::{Token, lex};
+
+/// Every name the module of `file` sees, with what it stands for, resolved
+/// as the checker resolves them.
+pub(crate) fn scope(db: &dyn Db, ws: Workspace, file: SourceFile) -> BTreeMap<String, Binding> {
+    let parsed = parse_file(db, file);
+    crate::check::with_ctx(db, ws, file, |ctx| {
+        ctx.build_scope(&parsed.module);
+        let names: Vec<String> = ctx.scope.names().map(str::to_string).collect();
+        names
+            .into_iter()
+            .filter_map(|n| ctx.scope.get(&n).cloned().map(|b| (n, b)))
+            .collect()
+    })
+}
 
 /// What an outline entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,12 +227,9 @@ pub fn definition(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) -
         None
     };
     // Names the module's scope binds (groups, enums, variants, authorizations).
-    let parsed = parse_file(db, file);
-    let binding = crate::check::with_ctx(db, ws, file, |ctx| {
-        ctx.build_scope(&parsed.module);
-        ctx.scope.get(&name).cloned()
-    });
-    if let Some(crate::check::scope::Binding::Decl { module, export }) = binding {
+    if let Some(crate::check::scope::Binding::Decl { module, export }) =
+        scope(db, ws, file).remove(&name)
+    {
         let kinds: &[SymbolKind] = match export {
             Export::Enum => &[SymbolKind::Enum],
             Export::Variant { .. } => &[SymbolKind::Variant],

@@ -158,28 +158,41 @@ pub fn load_into(
     paths: &[PathBuf],
     settings: Settings,
 ) -> io::Result<Project> {
+    let ws = load_workspace(&mut db, fs, paths, settings)?;
+    Ok(Project { db, ws })
+}
+
+/// Loads a workspace into a database that holds others already (the
+/// language server's, one workspace per project). A failure leaves the
+/// database's other workspaces as they were.
+pub fn load_workspace(
+    db: &mut Database,
+    fs: &dyn FileSystem,
+    paths: &[PathBuf],
+    settings: Settings,
+) -> io::Result<Workspace> {
     let mut files: Vec<(SourceFile, PathBuf)> = Vec::new();
     for path in paths {
         if fs.is_dir(path) {
             for file in fs.edict_files(path)? {
-                files.push((add_file(&mut db, fs, &file, path)?, path.clone()));
+                files.push((add_file(db, fs, &file, path)?, path.clone()));
             }
         } else {
             let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            files.push((add_file(&mut db, fs, path, &root)?, root));
+            files.push((add_file(db, fs, path, &root)?, root));
         }
     }
     let mut problems = BTreeMap::new();
     let mut known: BTreeSet<String> = files
         .iter()
-        .map(|(f, _)| module_name(&db, *f).clone())
+        .map(|(f, _)| module_name(&*db, *f).clone())
         .collect();
     let stdlib_names: BTreeSet<&str> = stdlib::MODULES.iter().map(|m| m.name).collect();
     let mut next = 0;
     while next < files.len() {
         let (file, root) = files[next].clone();
         next += 1;
-        for import in file_summary(&db, file).imports.clone() {
+        for import in file_summary(&*db, file).imports.clone() {
             if known.contains(&import)
                 || stdlib_names.contains(import.as_str())
                 || problems.contains_key(&import)
@@ -204,7 +217,7 @@ pub fn load_into(
             let (text, bad) = decode(&bytes);
             let module = default_module(&root, &candidate);
             let new = SourceFile::new(
-                &db,
+                &*db,
                 candidate.display().to_string(),
                 relative(&root, &candidate),
                 module,
@@ -212,7 +225,7 @@ pub fn load_into(
                 Origin::Project,
                 bad,
             );
-            let declared = module_name(&db, new).clone();
+            let declared = module_name(&*db, new).clone();
             if declared != import {
                 problems.insert(
                     import.clone(),
@@ -231,7 +244,7 @@ pub fn load_into(
     for m in stdlib::MODULES {
         if !known.contains(m.name) {
             all.push(SourceFile::new(
-                &db,
+                &*db,
                 m.display_path(),
                 m.display_path(),
                 m.name.to_string(),
@@ -241,8 +254,7 @@ pub fn load_into(
             ));
         }
     }
-    let ws = Workspace::new(&db, all, problems, settings);
-    Ok(Project { db, ws })
+    Ok(Workspace::new(&*db, all, problems, settings))
 }
 
 fn add_file(

@@ -68,6 +68,16 @@ impl LineIndex {
     }
 }
 
+/// A file's text with its line index, for converting positions.
+pub fn text_of(
+    db: &edict_compiler::db::Database,
+    file: edict_compiler::db::SourceFile,
+) -> (String, LineIndex) {
+    let text = file.text(db).clone();
+    let index = LineIndex::new(&text);
+    (text, index)
+}
+
 fn floor_char(text: &str, mut at: usize) -> usize {
     while at > 0 && !text.is_char_boundary(at) {
         at -= 1;

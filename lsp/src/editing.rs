@@ -10,7 +10,7 @@ use edict_compiler::ide::{self, SymbolKind as Kind};
 use edict_compiler::syntax::ast::Span;
 use tower_lsp_server::ls_types::*;
 
-use crate::convert::LineIndex;
+use crate::convert::text_of;
 use crate::state::Doc;
 
 /// The token types of [`legend`], in order.
@@ -40,12 +40,6 @@ fn class_index(c: TokenClass) -> u32 {
         TokenClass::Comment => 4,
         TokenClass::Operator => 5,
     }
-}
-
-fn text_of(db: &Database, file: SourceFile) -> (String, LineIndex) {
-    let text = file.text(db).clone();
-    let index = LineIndex::new(&text);
-    (text, index)
 }
 
 /// Completion items at a position.

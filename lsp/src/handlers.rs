@@ -13,7 +13,7 @@ use tower_lsp_server::LanguageServer;
 use tower_lsp_server::jsonrpc::{self, Result};
 use tower_lsp_server::ls_types::*;
 
-use crate::convert::LineIndex;
+use crate::convert::{LineIndex, text_of};
 use crate::editing;
 use crate::state::Doc;
 use crate::{Backend, SERVER_NAME, version};
@@ -194,13 +194,6 @@ fn document_symbol(s: ide::Symbol, text: &str, index: &LineIndex) -> DocumentSym
                 .collect(),
         ),
     }
-}
-
-/// A file's text with its line index, for converting positions.
-fn text_of(db: &Database, file: SourceFile) -> (String, LineIndex) {
-    let text = file.text(db).clone();
-    let index = LineIndex::new(&text);
-    (text, index)
 }
 
 impl LanguageServer for Backend {

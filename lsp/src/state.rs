@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use edict_compiler::db::{Database, Origin, Settings, SourceFile, Workspace};
-use edict_compiler::project::{FileSystem, RealFs, load_into};
+use edict_compiler::project::{RealFs, load_workspace};
 use salsa::Setter;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
@@ -68,38 +68,18 @@ impl State {
         if let Some(ws) = self.projects.get(folder) {
             return *ws;
         }
-        // Read the folder only when every file in it can be read, so that a
-        // failed load never loses the database.
-        let readable = RealFs
-            .edict_files(folder)
-            .is_ok_and(|files| files.iter().all(|f| RealFs.read(f).is_ok()));
-        let paths: Vec<PathBuf> = if readable {
+        // A folder that cannot be read (an untitled buffer's) is a project
+        // of the buffer alone.
+        let paths = if folder.is_dir() {
             vec![folder.to_path_buf()]
         } else {
             Vec::new()
         };
-        let db = std::mem::take(&mut self.db);
-        let ws = match load_into(db, &RealFs, &paths, Settings::default()) {
-            Ok(p) => {
-                self.db = p.db;
-                p.ws
-            }
-            Err(_) => {
-                // Only reached if the folder changed between the checks.
-                let p = load_into(Database::default(), &RealFs, &[], Settings::default());
-                self.projects.clear();
-                self.docs.clear();
-                match p {
-                    Ok(p) => {
-                        self.db = p.db;
-                        p.ws
-                    }
-                    Err(_) => {
-                        Workspace::new(&self.db, Vec::new(), BTreeMap::new(), Settings::default())
-                    }
-                }
-            }
-        };
+        let ws = load_workspace(&mut self.db, &RealFs, &paths, Settings::default())
+            .or_else(|_| load_workspace(&mut self.db, &RealFs, &[], Settings::default()))
+            .unwrap_or_else(|_| {
+                Workspace::new(&self.db, Vec::new(), BTreeMap::new(), Settings::default())
+            });
         self.projects.insert(folder.to_path_buf(), ws);
         ws
     }
@@ -183,22 +163,5 @@ impl State {
     /// Closes a document (its project keeps the last text).
     pub fn close(&mut self, uri: &Uri) -> Option<Doc> {
         self.docs.remove(uri.as_str())
-    }
-
-    /// The URI and text of a file of a project, by its shown path: an open
-    /// document's URI, else a `file:` URI.
-    pub fn locate(&self, ws: Workspace, shown: &str) -> Option<(Uri, SourceFile)> {
-        let file = ws
-            .files(&self.db)
-            .iter()
-            .copied()
-            .find(|f| f.path(&self.db) == shown)?;
-        let uri = self
-            .docs
-            .values()
-            .find(|d| d.file == file)
-            .map(|d| d.uri.clone())
-            .or_else(|| Uri::from_file_path(shown))?;
-        Some((uri, file))
     }
 }

@@ -193,17 +193,15 @@ fn tier_rows(space: &Space, table: &Table) -> Vec<(Conj, usize)> {
 /// What a row contributes to decisions and where: its identity for the
 /// comparison (the source location and prose do not change decisions).
 fn content_key(row: &Row, tiers: &[String]) -> String {
-    let tier_names = row.cells.get(crate::table::TIER_COLUMN).map(|c| {
-        // The tier test by names, so that equal scales compare equal.
-        serde_json::to_string(c).unwrap_or_default() + &tiers.join(",")
-    });
+    // A test of the tier is by rank: equal only on the same scale.
+    let scale = row
+        .cells
+        .contains_key(crate::table::TIER_COLUMN)
+        .then_some(tiers);
     serde_json::to_string(&(
         &row.rule,
-        row.cells
-            .iter()
-            .filter(|(k, _)| *k != crate::table::TIER_COLUMN)
-            .collect::<Vec<_>>(),
-        tier_names,
+        &row.cells,
+        scale,
         row.outcome,
         &row.authorizations,
         &row.tier,

@@ -97,24 +97,19 @@ impl Space {
             }
         }
         for c in &old.columns {
-            if !new.columns.iter().any(|n| n.name == c.name) {
-                notes.push(format!(
+            match new.columns.iter().find(|n| n.name == c.name) {
+                None => notes.push(format!(
                     "field `{}` is removed: the new version ignores it",
                     c.name
-                ));
-            }
-            for v in &c.domain {
-                if !new
-                    .columns
-                    .iter()
-                    .any(|n| n.name == c.name && n.domain.contains(v))
-                    && new.columns.iter().any(|n| n.name == c.name)
-                {
-                    notes.push(format!(
-                        "`{v}` is no longer a value of field `{}`: the new version treats \
-                         it as a value none of its sets name",
-                        c.name
-                    ));
+                )),
+                Some(n) => {
+                    for v in c.domain.iter().filter(|v| !n.domain.contains(v)) {
+                        notes.push(format!(
+                            "`{v}` is no longer a value of field `{}`: the new version treats \
+                             it as a value none of its sets name",
+                            c.name
+                        ));
+                    }
                 }
             }
         }

@@ -1,6 +1,8 @@
 //! Editing queries: completion, references (and so rename), token
 //! classes for highlighting, and rule status hints.
 
+use std::collections::BTreeMap;
+
 use super::{SymbolKind, Target, definition, name_at, rule_status, symbols};
 use crate::check::scope::Binding;
 use crate::check::summary::Export;
@@ -89,17 +91,9 @@ pub fn completions(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) 
         .last()
         .map_or(offset, |(i, _)| i);
     let typed = &text[start..offset];
-    let parsed = parse_file(db, file);
-    let scope: Vec<(String, Binding)> = crate::check::with_ctx(db, ws, file, |ctx| {
-        ctx.build_scope(&parsed.module);
-        let names: Vec<String> = ctx.scope.names().map(str::to_string).collect();
-        names
-            .into_iter()
-            .filter_map(|n| ctx.scope.get(&n).cloned().map(|b| (n, b)))
-            .collect()
-    });
+    let scope = super::scope(db, ws, file);
     let mut out = Vec::new();
-    for (name, binding) in scope {
+    for (name, binding) in &scope {
         let Binding::Decl { export, .. } = binding else {
             continue;
         };
@@ -107,13 +101,17 @@ pub fn completions(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) 
             Export::Enum => (SymbolKind::Enum, None),
             Export::Variant { enum_name, label } => (
                 SymbolKind::Variant,
-                Some(label.map_or(enum_name.clone(), |l| format!("{l} ({enum_name})"))),
+                Some(
+                    label
+                        .as_ref()
+                        .map_or(enum_name.clone(), |l| format!("{l} ({enum_name})")),
+                ),
             ),
             Export::Group { ty } => (SymbolKind::Group, Some(format!("group of {ty}"))),
             Export::Authorization => (SymbolKind::Authorization, None),
         };
         out.push(Completion {
-            label: name,
+            label: name.clone(),
             detail,
             kind: CompletionKind::Symbol(kind),
         });
@@ -155,7 +153,7 @@ pub fn completions(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) 
             _ => false,
         });
         if ty == "Eccn" {
-            out.extend(eccns_in_scope(db, ws, file, &parsed.module));
+            out.extend(eccns_in_scope(db, ws, &scope));
         }
     }
     out.retain(|c| c.label.starts_with(typed));
@@ -204,19 +202,14 @@ fn expected_type(before: &str) -> Option<String> {
 fn eccns_in_scope(
     db: &dyn Db,
     ws: Workspace,
-    file: SourceFile,
-    module: &crate::syntax::ast::Module,
+    scope: &BTreeMap<String, Binding>,
 ) -> Vec<Completion> {
-    let groups: Vec<(String, String)> = crate::check::with_ctx(db, ws, file, |ctx| {
-        ctx.build_scope(module);
-        ctx.scope
-            .names_where(|e| matches!(e, Export::Group { ty } if ty == "Eccn"))
-            .into_iter()
-            .filter_map(|n| match ctx.scope.get(&n) {
-                Some(Binding::Decl { module, .. }) => Some((n, module.clone())),
-                _ => None,
-            })
-            .collect()
+    let groups = scope.iter().filter_map(|(n, b)| match b {
+        Binding::Decl {
+            module,
+            export: Export::Group { ty },
+        } if ty == "Eccn" => Some((n, module)),
+        _ => None,
     });
     let today = ws
         .settings(db)
@@ -224,12 +217,12 @@ fn eccns_in_scope(
         .unwrap_or_else(crate::date::Date::today);
     let mut out = Vec::new();
     for (name, module) in groups {
-        let Some(f) = crate::db::module_file(db, ws, &module) else {
+        let Some(f) = crate::db::module_file(db, ws, module) else {
             continue;
         };
         let parsed = parse_file(db, f);
         let value = parsed.module.items.iter().find_map(|i| match i {
-            crate::syntax::ast::Item::Group(g) if g.name.name == name => Some(g.value.clone()),
+            crate::syntax::ast::Item::Group(g) if g.name.name == *name => Some(g.value.clone()),
             _ => None,
         });
         if let Some(value) = value {

@@ -36,14 +36,7 @@ struct Eval<'a> {
 impl Eval<'_> {
     fn binding(&mut self, file: SourceFile, name: &str) -> Option<Binding> {
         if !self.scopes.contains_key(&file) {
-            let parsed = parse_file(self.db, file);
-            let names = crate::check::with_ctx(self.db, self.ws, file, |ctx| {
-                ctx.build_scope(&parsed.module);
-                let all: Vec<String> = ctx.scope.names().map(str::to_string).collect();
-                all.into_iter()
-                    .filter_map(|n| ctx.scope.get(&n).cloned().map(|b| (n, b)))
-                    .collect()
-            });
+            let names = super::scope(self.db, self.ws, file);
             self.scopes.insert(file, names);
         }
         self.scopes.get(&file)?.get(name).cloned()
