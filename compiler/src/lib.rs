@@ -12,6 +12,7 @@ pub mod date;
 pub mod db;
 pub mod diagnostics;
 pub mod diff;
+pub mod escape;
 pub mod eval;
 pub mod fmt;
 pub mod hir;

@@ -8,27 +8,46 @@ use serde::Serialize;
 
 use super::{Diagnostic, Severity};
 
-/// 1-based line and column (in characters) of a byte offset.
+/// 1-based line and column (in characters) of a byte offset (for many
+/// look-ups in one text, [`render_json`] keeps an index of line starts).
 pub fn line_col(text: &str, offset: u32) -> (usize, usize) {
-    let offset = (offset as usize).min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    LineIndex::new(text).line_col(offset)
 }
 
+/// How many diagnostics [`render_text`] shows in full; the rest are
+/// summarised by code (`--format json` lists every one).
+pub const TEXT_LIMIT: usize = 200;
+
 /// Writes `diagnostics` with ariadne; `sources` maps display paths to text.
+///
+/// Linear in the diagnostics and the sources: one source cache for the
+/// whole run, buffered output. Errors are shown before warnings when there
+/// are more than [`TEXT_LIMIT`]; past it, one line counts the rest by code.
+/// Control, bidirectional and invisible characters are escaped in messages
+/// and replaced in source snippets ([`crate::escape`]).
 pub fn render_text(
     out: &mut dyn Write,
     diagnostics: &[Diagnostic],
     sources: &BTreeMap<String, String>,
     color: bool,
 ) -> std::io::Result<()> {
+    use crate::escape::{terminal, terminal_same_len};
+    let mut out = std::io::BufWriter::new(out);
     let config = Config::default()
         .with_index_type(IndexType::Byte)
         .with_color(color);
-    for d in diagnostics {
+    let mut cache = ariadne::sources(
+        sources
+            .iter()
+            .map(|(k, v)| (k.clone(), terminal_same_len(v).into_owned())),
+    );
+    let shown = shown(diagnostics);
+    for d in diagnostics
+        .iter()
+        .zip(&shown)
+        .filter(|(_, s)| **s)
+        .map(|(d, _)| d)
+    {
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -54,29 +73,89 @@ pub fn render_text(
         let mut report = Report::build(kind, primary.clone())
             .with_config(config)
             .with_code(d.code.as_str())
-            .with_message(&d.message)
+            .with_message(terminal(&d.message))
             .with_label(
                 ALabel::new(primary)
-                    .with_message(&d.primary.message)
+                    .with_message(terminal(&d.primary.message))
                     .with_order(0),
             );
         for (i, l) in d.secondary.iter().enumerate() {
             let mut label = ALabel::new(clamp(&l.file, l.span)).with_order(i as i32 + 1);
             if !l.message.is_empty() {
-                label = label.with_message(&l.message);
+                label = label.with_message(terminal(&l.message));
             }
             report = report.with_label(label);
         }
         for note in &d.notes {
-            report = report.with_note(note);
+            report = report.with_note(terminal(note));
         }
         if let Some(help) = &d.help {
-            report = report.with_help(help);
+            report = report.with_help(terminal(help));
         }
-        let cache = ariadne::sources(sources.iter().map(|(k, v)| (k.clone(), v.clone())));
-        report.finish().write(cache, &mut *out)?;
+        report.finish().write(&mut cache, &mut out)?;
     }
-    Ok(())
+    let hidden: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .zip(&shown)
+        .filter(|(_, s)| !**s)
+        .map(|(d, _)| d)
+        .collect();
+    if !hidden.is_empty() {
+        let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+        for d in &hidden {
+            *by_code.entry(d.code.as_str()).or_default() += 1;
+        }
+        let counts: Vec<String> = by_code.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+        writeln!(
+            out,
+            "note: {} more diagnostics not shown ({}); `edict check --format json` lists every one",
+            hidden.len(),
+            counts.join(", ")
+        )?;
+    }
+    out.flush()
+}
+
+/// Which diagnostics [`render_text`] shows: all when they are few, else
+/// the first [`TEXT_LIMIT`], errors before warnings (in their order).
+fn shown(diagnostics: &[Diagnostic]) -> Vec<bool> {
+    let mut shown = vec![false; diagnostics.len()];
+    let mut left = TEXT_LIMIT;
+    for severity in [Severity::Error, Severity::Warning] {
+        for (i, d) in diagnostics.iter().enumerate() {
+            if left > 0 && d.severity == severity {
+                shown[i] = true;
+                left -= 1;
+            }
+        }
+    }
+    shown
+}
+
+/// The start of each line of a text, for line and column look-ups in
+/// logarithmic time.
+struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    fn new(text: &'t str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_col(&self, offset: u32) -> (usize, usize) {
+        let mut offset = (offset as usize).min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
 }
 
 #[derive(Serialize)]
@@ -111,9 +190,14 @@ struct JsonDiagnostic<'a> {
 
 /// The JSON form of `diagnostics`: one array, stable field order.
 pub fn render_json(diagnostics: &[Diagnostic], sources: &BTreeMap<String, String>) -> String {
+    let indexes: BTreeMap<&str, LineIndex> = sources
+        .iter()
+        .map(|(k, v)| (k.as_str(), LineIndex::new(v)))
+        .collect();
     let position = |file: &str, span: crate::syntax::ast::Span| {
-        let text = sources.get(file).map_or("", |t| t.as_str());
-        let (line, column) = line_col(text, span.start);
+        let (line, column) = indexes
+            .get(file)
+            .map_or((1, 1), |index| index.line_col(span.start));
         JsonPosition {
             start: span.start,
             end: span.end,
