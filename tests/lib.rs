@@ -133,16 +133,22 @@ pub fn shipped_policies() -> Vec<PathBuf> {
     out
 }
 
+/// Reads a file's bytes (panics when it cannot).
+pub fn read_bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
 /// Reads a file (panics when it cannot).
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// Runs the command line; returns (exit code, stdout, stderr).
-pub fn edict(args: &[&str], stdin: &str) -> (i32, String, String) {
+/// Runs the command line with the given bytes on stdin; returns (exit
+/// code, stdout, stderr).
+pub fn edict(args: &[&str], stdin: impl AsRef<[u8]>) -> (i32, String, String) {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut input = stdin.as_bytes();
+    let mut input = stdin.as_ref();
     let code = edict_compiler::cli::run_with_input(&args, &mut input, &mut out, &mut err);
     (
         code,

@@ -203,8 +203,10 @@ fn fmt(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
         }
     }
     let mut status = 0;
+    let w = |e: std::io::Error| e.to_string();
+    // First every file's formatted text (nothing is written yet) ...
+    let mut changed: Vec<(PathBuf, String)> = Vec::new();
     for file in files {
-        let w = |e: std::io::Error| e.to_string();
         let bytes = match fs.read(&file) {
             Ok(b) => b,
             Err(e) => {
@@ -226,15 +228,7 @@ fn fmt(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
         }
         match format(&text) {
             Ok(formatted) if formatted == text => {}
-            Ok(formatted) => {
-                if check_only {
-                    writeln!(out, "{}", file.display()).map_err(w)?;
-                    status = status.max(1);
-                } else if let Err(e) = write_atomically(&file, &formatted) {
-                    writeln!(err, "error: cannot write `{}`: {e}", file.display()).map_err(w)?;
-                    status = 2;
-                }
-            }
+            Ok(formatted) => changed.push((file, formatted)),
             Err(FmtError::SyntaxErrors(n)) => {
                 writeln!(
                     err,
@@ -256,17 +250,87 @@ fn fmt(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32,
             }
         }
     }
+    // ... then each named policy, compiled as it is and as it would be: a
+    // file whose formatting changes the compiled table (a decision, a
+    // description, a citation) is left unchanged.
+    for path in &paths {
+        if let Some(why) = table_changes(path, &changed) {
+            changed.retain(|(file, _)| {
+                let mine = file.starts_with(path) || file == path;
+                if mine {
+                    let _ = writeln!(
+                        err,
+                        "error: `{}` left unchanged: {why}; please report this",
+                        file.display()
+                    );
+                }
+                !mine
+            });
+            status = status.max(1);
+        }
+    }
+    for (file, formatted) in changed {
+        if check_only {
+            writeln!(out, "{}", file.display()).map_err(w)?;
+            status = status.max(1);
+        } else if let Err(e) = write_atomically(&file, &formatted) {
+            writeln!(err, "error: cannot write `{}`: {e}", file.display()).map_err(w)?;
+            status = 2;
+        }
+    }
     Ok(status)
 }
 
-/// Writes through a temporary file beside `path` and a rename, so a failure
-/// leaves the original intact.
+/// Why formatting the files of `changed` under `path` would change the
+/// policy's compiled table, or `None` when it would not (or when the
+/// policy does not compile as it is: then the per-file checks of
+/// [`format`] stand alone).
+fn table_changes(path: &std::path::Path, changed: &[(PathBuf, String)]) -> Option<String> {
+    let texts: std::collections::BTreeMap<PathBuf, String> = changed
+        .iter()
+        .filter(|(file, _)| file.starts_with(path) || file == path)
+        .filter_map(|(file, text)| Some((std::fs::canonicalize(file).ok()?, text.clone())))
+        .collect();
+    if texts.is_empty() {
+        return None;
+    }
+    let compiled = |fs: &dyn FileSystem| {
+        let project = load(fs, &[path.to_path_buf()], Settings::default()).ok()?;
+        crate::table::compile(&project.db, project.ws).ok()
+    };
+    let before = compiled(&RealFs)?;
+    let after = compiled(&crate::project::Overlay { texts });
+    match after {
+        Some(after)
+            if crate::table::meaning(&after.lowered.table)
+                == crate::table::meaning(&before.lowered.table) =>
+        {
+            None
+        }
+        Some(_) => Some("the formatted policy compiles to a different table".to_string()),
+        None => Some("the formatted policy no longer compiles".to_string()),
+    }
+}
+
+/// Writes through a temporary file beside the file and a rename, so a
+/// failure leaves the original intact. A symbolic link is written through
+/// (the link stays a link), and the file keeps its permissions.
 pub(super) fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".edict-tmp");
-    let tmp = path.with_file_name(name);
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut name = std::ffi::OsString::from(".");
+    name.push(target.file_name().unwrap_or_default());
+    name.push(format!(".{}.edict-tmp", std::process::id()));
+    let tmp = target.with_file_name(name);
+    let written = std::fs::write(&tmp, text).and_then(|()| {
+        if let Ok(meta) = std::fs::metadata(&target) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, &target)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 fn explain(args: &[String], out: &mut dyn Write) -> Result<i32, String> {

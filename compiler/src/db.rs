@@ -52,8 +52,13 @@ pub enum LoadProblem {
         /// What its header says.
         declared: String,
     },
-    /// The file could not be read.
-    Unreadable(String),
+    /// The file exists but could not be read, or was refused (`E0115`).
+    Unreadable {
+        /// The file.
+        file: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 mod inputs {

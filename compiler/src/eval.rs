@@ -14,6 +14,8 @@
 mod decision;
 pub mod explain;
 pub mod input;
+pub mod json;
+pub mod lines;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use decision::{Basis, Contribution, Decision, Merge};
-pub use input::{Transaction, TxError, Val};
+pub use input::{ColumnIndex, Transaction, TxError, Val};
 
 use crate::diagnostics::Code;
 use crate::hir::interpret::under;
@@ -238,6 +240,7 @@ struct CompiledRow {
 #[derive(Debug, Clone)]
 pub struct Evaluator {
     table: Table,
+    index: ColumnIndex,
     digest: Arc<str>,
     /// Jurisdiction and tier names, shared by every decision.
     jurisdictions: Vec<Arc<str>>,
@@ -262,7 +265,7 @@ impl Evaluator {
             code: Code::MalformedTable,
             message,
         };
-        let value: serde_json::Value = serde_json::from_slice(bytes)
+        let value = json::parse_strict(bytes)
             .map_err(|e| malformed(format!("the table is not JSON: {e}")))?;
         let format = value.get("format").and_then(|f| f.as_str());
         let version = value.get("version").and_then(|v| v.as_u64());
@@ -293,9 +296,22 @@ impl Evaluator {
 
     /// Indexes a table whose bytes have the given digest.
     pub fn new(table: Table, digest: String) -> Result<Evaluator, TableError> {
+        let index = ColumnIndex::new(&table.columns).map_err(|m| malformed_at("columns", m))?;
+        for (what, names) in [
+            ("jurisdiction", &table.jurisdictions),
+            ("tier", &table.tiers),
+        ] {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(twice) = names.iter().find(|n| !seen.insert(n.as_str())) {
+                return Err(malformed_at(
+                    &format!("{what}s"),
+                    format!("{what} `{twice}` is listed twice"),
+                ));
+            }
+        }
         let mut tier_rows = Vec::new();
         for (i, row) in table.tier_table.iter().enumerate() {
-            let cells = compile_cells(&table, &row.cells)
+            let cells = compile_cells(&table, &index, &row.cells)
                 .map_err(|m| malformed_at(&format!("tier_table[{i}]"), m))?;
             let rank = table
                 .tiers
@@ -313,7 +329,8 @@ impl Evaluator {
         let mut tests = Vec::new();
         for (i, row) in table.decision_table.iter().enumerate() {
             let at = format!("decision_table[{i}]");
-            let mut cells = compile_cells(&table, &row.cells).map_err(|m| malformed_at(&at, m))?;
+            let mut cells =
+                compile_cells(&table, &index, &row.cells).map_err(|m| malformed_at(&at, m))?;
             // Cheap and selective tests first: ranges (dates), then sets.
             cells.sort_by_key(|(_, t)| !matches!(t, Test::Range { .. }));
             let jurisdiction = table
@@ -356,6 +373,7 @@ impl Evaluator {
                 .collect(),
             tiers: table.tiers.iter().map(|t| Arc::from(t.as_str())).collect(),
             table,
+            index,
             digest: Arc::from(digest),
             tier_rows,
             rows,
@@ -535,7 +553,7 @@ impl Evaluator {
 
     /// Parses a transaction against the table's columns.
     pub fn transaction(&self, json: &serde_json::Value) -> Result<Transaction, Vec<TxError>> {
-        input::parse(&self.table.columns, json)
+        input::parse(&self.table.columns, &self.index, json)
     }
 }
 
@@ -591,6 +609,7 @@ fn holds(t: &Test, v: Option<&Val>) -> bool {
 
 fn compile_cells(
     table: &Table,
+    index: &ColumnIndex,
     cells: &std::collections::BTreeMap<String, Cell>,
 ) -> Result<Vec<(usize, Test)>, String> {
     let mut out = Vec::with_capacity(cells.len());
@@ -599,18 +618,20 @@ fn compile_cells(
             out.push((TIER_SLOT, compile_range(cell, None)?));
             continue;
         }
-        let (col, spec) = table
-            .columns
-            .iter()
-            .enumerate()
-            .find(|(_, c)| c.name == *name)
+        let col = index
+            .column(name)
             .ok_or_else(|| format!("a cell tests unknown column `{name}`"))?;
-        out.push((col, compile_cell(spec, cell)?));
+        let symbol = |text: &str| index.symbol(col, text);
+        out.push((col, compile_cell(&table.columns[col], symbol, cell)?));
     }
     Ok(out)
 }
 
-fn compile_cell(spec: &ColumnSpec, cell: &Cell) -> Result<Test, String> {
+fn compile_cell(
+    spec: &ColumnSpec,
+    symbol: impl Fn(&str) -> Option<u32>,
+    cell: &Cell,
+) -> Result<Test, String> {
     let wrong = || {
         format!(
             "cell `{}` does not fit column `{}` ({:?})",
@@ -626,12 +647,9 @@ fn compile_cell(spec: &ColumnSpec, cell: &Cell) -> Result<Test, String> {
                 let Literal::Text(t) = v else {
                     return Err(wrong());
                 };
-                let i = spec
-                    .domain
-                    .iter()
-                    .position(|d| d == t)
+                let i = symbol(t)
                     .ok_or_else(|| format!("`{t}` is not in the domain of `{}`", spec.name))?;
-                bits.insert(i);
+                bits.insert(i as usize);
             }
             if matches!(cell, Cell::NotIn { .. }) {
                 bits = bits.complement();

@@ -10,6 +10,7 @@
 use serde_json::Value;
 
 use crate::syntax::ast::*;
+use crate::syntax::docs::DocIndex;
 use crate::syntax::lexer::Comment;
 use crate::syntax::parse;
 
@@ -48,7 +49,40 @@ pub fn format(text: &str) -> Result<String, FmtError> {
     if texts(&again.comments) != texts(&parsed.comments) {
         return Err(FmtError::Unsafe("the output loses or reorders a comment"));
     }
+    if doc_owners(text, &parsed) != doc_owners(&out, &again) {
+        return Err(FmtError::Unsafe(
+            "the output moves a doc comment to another declaration",
+        ));
+    }
     Ok(out)
+}
+
+/// For every node of the tree, in order, the doc comment it has (by the one
+/// rule of [`DocIndex`]): equal lists mean every doc comment documents the
+/// same declaration.
+fn doc_owners(text: &str, parsed: &crate::syntax::ParseOutput) -> Vec<Option<String>> {
+    let docs = DocIndex::new(text, &parsed.comments);
+    let tree = serde_json::to_value(&parsed.module).unwrap_or(Value::Null);
+    let mut owners = Vec::new();
+    let mut stack = vec![&tree];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                if let Some(start) = map
+                    .get("span")
+                    .and_then(|s| s.get("start"))
+                    .and_then(Value::as_u64)
+                {
+                    owners.push(docs.before(start as u32));
+                }
+                // Children in reverse, so they are visited in order.
+                stack.extend(map.values().rev());
+            }
+            Value::Array(items) => stack.extend(items.iter().rev()),
+            _ => {}
+        }
+    }
+    owners
 }
 
 /// A module's tree without spans, for comparing meaning.
@@ -120,17 +154,18 @@ impl<'a> Printer<'a> {
     }
 
     /// One line of output for a node ending at `end`, with the comment that
-    /// follows it on the same source line.
+    /// follows it directly (only spaces between) on the same source line. A
+    /// comment after more code on that line (`rule b { … } /// Doc of c`)
+    /// is not this node's: it stays in front of what follows it.
     fn line(&mut self, start: u32, end: u32, content: &str) {
         self.leading(end.max(start));
         self.out.push_str(&self.pad());
         self.out.push_str(content);
         if let Some(c) = self.comments.get(self.next)
-            && !self
+            && self
                 .text
                 .get(end as usize..c.span.start as usize)
-                .unwrap_or("\n")
-                .contains('\n')
+                .is_some_and(|gap| gap.chars().all(|ch| ch == ' ' || ch == '\t'))
         {
             let slashes = if c.doc { "///" } else { "//" };
             self.out

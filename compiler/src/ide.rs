@@ -17,6 +17,7 @@ use crate::check::summary::Export;
 use crate::date::Date;
 use crate::db::{Db, SourceFile, Workspace, module_file, module_name, parse_file};
 use crate::syntax::ast::{ClauseKind, Item, JurisdictionMember, Span, TestMember};
+use crate::syntax::docs::DocIndex;
 use crate::syntax::lexer::{Token, lex};
 
 /// Every name the module of `file` sees, with what it stands for, resolved
@@ -268,7 +269,8 @@ pub fn hover(
         SymbolKind::Group => group_summary(db, ws, &target, decl),
         _ => format!("```edict\n{}\n```", first_lines(decl, 12)),
     };
-    if let Some(doc) = doc_before(text, target.span.start as usize) {
+    let comments = &parse_file(db, target.file).comments;
+    if let Some(doc) = DocIndex::new(text, comments).before(target.span.start) {
         out = format!("{doc}\n\n{out}");
     }
     out.push_str(&format!("\n\n*{}* in `{module}`", kind_word(target.kind)));
@@ -349,23 +351,6 @@ pub fn declaration_text(text: &str, span: Span, with_doc: bool) -> String {
         .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// The `///` lines directly above byte `start`, without their slashes.
-fn doc_before(text: &str, start: usize) -> Option<String> {
-    let start = start.min(text.len());
-    let mut from = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let mut lines = Vec::new();
-    while from > 0 {
-        let prev = text[..from - 1].rfind('\n').map_or(0, |i| i + 1);
-        match text[prev..from - 1].trim_start().strip_prefix("///") {
-            Some(doc) => lines.push(doc.trim().to_string()),
-            None => break,
-        }
-        from = prev;
-    }
-    lines.reverse();
-    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 fn kind_word(kind: SymbolKind) -> &'static str {

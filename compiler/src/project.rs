@@ -17,8 +17,12 @@ use crate::stdlib;
 
 /// The file access the compiler needs.
 pub trait FileSystem {
-    /// Reads a file's bytes.
+    /// Reads a source file's bytes.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Reads a compiled table's bytes (tables may be larger than sources).
+    fn read_table(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.read(path)
+    }
     /// Whether the path is a directory.
     fn is_dir(&self, path: &Path) -> bool;
     /// Every `.edict` file under a directory, recursively, sorted.
@@ -27,12 +31,28 @@ pub trait FileSystem {
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
 }
 
+/// The largest source file read (64 MiB); past it, `E0115`.
+pub const MAX_SOURCE: u64 = 64 << 20;
+
+/// The largest compiled table read (512 MiB); past it, `E0115`.
+pub const MAX_TABLE: u64 = 512 << 20;
+
 /// The real file system.
+///
+/// It reads regular files only (never a FIFO, a device or a socket, which
+/// could block or never end), of at most [`MAX_SOURCE`] bytes. A folder walk
+/// follows a symbolic link only to a place inside the folder walked; a link
+/// that leads out of it is refused (the whole load fails, naming the link),
+/// and a folder reached twice (a link loop) is walked once.
 pub struct RealFs;
 
 impl FileSystem for RealFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        read_regular(path, MAX_SOURCE)
+    }
+
+    fn read_table(&self, path: &Path) -> io::Result<Vec<u8>> {
+        read_regular(path, MAX_TABLE)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -40,14 +60,42 @@ impl FileSystem for RealFs {
     }
 
     fn edict_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        let root = std::fs::canonicalize(dir)?;
+        let mut seen = BTreeSet::from([root.clone()]);
         let mut out = Vec::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
             for entry in std::fs::read_dir(&d)? {
-                let path = entry?.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "edict") {
+                let entry = entry?;
+                let path = entry.path();
+                let is_edict = path.extension().is_some_and(|e| e == "edict");
+                let kind = entry.file_type()?;
+                let is_dir = if kind.is_symlink() {
+                    match std::fs::canonicalize(&path) {
+                        // A dangling link: read (and reported) if it names a source.
+                        Err(_) => false,
+                        Ok(target) => {
+                            let target_is_dir = target.is_dir();
+                            if !target.starts_with(&root) && (target_is_dir || is_edict) {
+                                return Err(refused(format!(
+                                    "`{}` is a symbolic link to `{}`, outside `{}`; \
+                                     links in a policy folder must stay inside it",
+                                    path.display(),
+                                    target.display(),
+                                    dir.display()
+                                )));
+                            }
+                            target_is_dir
+                        }
+                    }
+                } else {
+                    kind.is_dir()
+                };
+                if is_dir {
+                    if seen.insert(std::fs::canonicalize(&path)?) {
+                        stack.push(path);
+                    }
+                } else if is_edict {
                     out.push(path);
                 }
             }
@@ -59,6 +107,93 @@ impl FileSystem for RealFs {
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         std::fs::canonicalize(path)
     }
+}
+
+/// An I/O error carrying the `E0115` refusal.
+fn refused(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, format!("[E0115] {message}"))
+}
+
+/// Reads a regular file of at most `max` bytes: a FIFO, a device, a socket
+/// or a folder is refused before it is opened, and the size is checked
+/// again while reading (the file may grow).
+pub fn read_regular(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let kind = |meta: &std::fs::Metadata| {
+        let t = meta.file_type();
+        if t.is_file() {
+            None
+        } else if t.is_dir() {
+            Some("a folder")
+        } else {
+            Some(special_kind(&t))
+        }
+    };
+    let meta = std::fs::metadata(path)?;
+    if let Some(what) = kind(&meta) {
+        return Err(refused(format!(
+            "`{}` is {what}, not a regular file",
+            path.display()
+        )));
+    }
+    let too_large = |len: u64| {
+        refused(format!(
+            "`{}` has {len} bytes; at most {} MiB are read",
+            path.display(),
+            max >> 20
+        ))
+    };
+    if meta.len() > max {
+        return Err(too_large(meta.len()));
+    }
+    let file = open_nonblocking(path)?;
+    let meta = file.metadata()?;
+    if let Some(what) = kind(&meta) {
+        return Err(refused(format!(
+            "`{}` is {what}, not a regular file",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(max) as usize);
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn special_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
+/// Opens for reading without blocking on a FIFO swapped in after the check.
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 /// An in-memory file system for tests: path → bytes.
@@ -98,6 +233,37 @@ impl FileSystem for MemoryFs {
         } else {
             Err(io::Error::from(io::ErrorKind::NotFound))
         }
+    }
+}
+
+/// The real file system with some files' texts replaced (`edict fmt`
+/// compiles a policy as it would be after formatting, before writing).
+pub struct Overlay {
+    /// Replaced texts, by canonical path.
+    pub texts: BTreeMap<PathBuf, String>,
+}
+
+impl FileSystem for Overlay {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        match std::fs::canonicalize(path)
+            .ok()
+            .and_then(|p| self.texts.get(&p))
+        {
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => RealFs.read(path),
+        }
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        RealFs.is_dir(path)
+    }
+
+    fn edict_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        RealFs.edict_files(dir)
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        RealFs.canonicalize(path)
     }
 }
 
@@ -178,7 +344,11 @@ pub fn load_workspace(
                 files.push((add_file(db, fs, &file, path)?, path.clone()));
             }
         } else {
-            let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            // A bare file name's folder is the current one.
+            let root = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
             files.push((add_file(db, fs, path, &root)?, root));
         }
     }
@@ -200,20 +370,33 @@ pub fn load_workspace(
                 continue;
             }
             let candidate = root.join(format!("{}.edict", import.replace('.', "/")));
-            let Ok(bytes) = fs.read(&candidate) else {
+            // Containment is checked on the resolved path before any read.
+            let Ok(resolved) = fs.canonicalize(&candidate) else {
                 continue;
             };
-            let inside = match (fs.canonicalize(&candidate), fs.canonicalize(&root)) {
-                (Ok(c), Ok(r)) => c.starts_with(&r).then_some(()).ok_or(c),
-                (Err(_), _) | (_, Err(_)) => Err(candidate.clone()),
-            };
-            if let Err(resolved) = inside {
+            let inside = fs
+                .canonicalize(&root)
+                .is_ok_and(|r| resolved.starts_with(r));
+            if !inside {
                 problems.insert(
                     import.clone(),
                     LoadProblem::OutsideRoot(resolved.display().to_string()),
                 );
                 continue;
             }
+            let bytes = match fs.read(&candidate) {
+                Ok(b) => b,
+                Err(e) => {
+                    problems.insert(
+                        import.clone(),
+                        LoadProblem::Unreadable {
+                            file: candidate.display().to_string(),
+                            reason: e.to_string(),
+                        },
+                    );
+                    continue;
+                }
+            };
             let (text, bad) = decode(&bytes);
             let module = default_module(&root, &candidate);
             let new = SourceFile::new(

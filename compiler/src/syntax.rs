@@ -1,6 +1,7 @@
 //! Syntax: lexer, grammar, tree and the one `parse` entry point.
 
 pub mod ast;
+pub mod docs;
 pub mod lexer;
 mod parse;
 

@@ -323,6 +323,25 @@ pub struct Resolved {
     pub allowed: std::collections::BTreeSet<String>,
 }
 
+/// A table's meaning: its JSON without provenance (the sources' digests
+/// and each row's source position), which reformatting changes while every
+/// decision, description and citation stays. Two policies with equal
+/// meanings decide every transaction alike and document it alike.
+pub fn meaning(table: &Table) -> serde_json::Value {
+    let mut v = serde_json::to_value(table).unwrap_or(serde_json::Value::Null);
+    if let Some(map) = v.as_object_mut() {
+        map.remove("sources");
+    }
+    for rows in ["decision_table", "tier_table"] {
+        for row in v[rows].as_array_mut().into_iter().flatten() {
+            if let Some(row) = row.as_object_mut() {
+                row.remove("source");
+            }
+        }
+    }
+    v
+}
+
 /// Checks the workspace and resolves it; `Err` with the diagnostics when
 /// it has errors.
 pub fn resolve(db: &dyn Db, ws: Workspace) -> Result<Resolved, CompileError> {

@@ -59,8 +59,8 @@ fn every_fixture_reports_its_codes() {
     // codes about tables and transactions (tests/tests/tables.rs), and
     // about comparing versions (tests/tests/diff.rs).
     let generated = [
-        "E0005", "E0006", "E0011", "E0103", "E0502", "E0503", "E0601", "E0602", "E0603", "E0604",
-        "E0605", "E0606", "E0607", "E0701",
+        "E0005", "E0006", "E0011", "E0103", "E0115", "E0502", "E0503", "E0601", "E0602", "E0603",
+        "E0604", "E0605", "E0606", "E0607", "E0701",
     ];
     for info in ALL {
         assert!(

@@ -229,14 +229,18 @@ impl Ctx<'_> {
                 .help(format!(
                     "import `{declared}`, or change the file's header to `policy {target}`"
                 )),
-            Some(LoadProblem::Unreadable(file)) => self
+            Some(LoadProblem::Unreadable { file, reason }) => self
                 .diag(
-                    Code::UnknownModule,
+                    Code::SourceRefused,
                     u.path.span,
-                    format!("unknown module `{target}`"),
+                    format!("module `{target}` cannot be read"),
                 )
-                .label("could not be read")
-                .note(format!("`{file}` exists but cannot be read")),
+                .label("its file was not read")
+                .note(format!(
+                    "`{file}`: {}",
+                    reason.trim_start_matches("[E0115] ")
+                ))
+                .help("a module is a regular file of at most 64 MiB under the project root"),
             None => {
                 let names: Vec<String> = module_index(self.db, self.ws).keys().cloned().collect();
                 let mut d = self

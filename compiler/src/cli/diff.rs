@@ -191,7 +191,7 @@ pub fn version(
     err: &mut dyn Write,
 ) -> Result<Version, i32> {
     if path.extension().is_some_and(|e| e == "json") {
-        let bytes = fs.read(path).map_err(|e| {
+        let bytes = fs.read_table(path).map_err(|e| {
             let _ = writeln!(err, "error: cannot read `{label}`: {e}");
             2
         })?;

@@ -1,7 +1,7 @@
 //! The table commands: `compile`, `eval` and `test`.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::{color_wanted, describe_paths, plural, write_atomically};
@@ -9,6 +9,7 @@ use crate::date::Date;
 use crate::db::Settings;
 use crate::diagnostics::codes::{ALL, Code};
 use crate::diagnostics::render::render_text;
+use crate::eval::lines::{Line, Lines};
 use crate::eval::{Evaluator, TxError};
 use crate::project::{FileSystem, RealFs, load, sources};
 use crate::table::{CompileError, Compiled, compile};
@@ -235,14 +236,24 @@ pub fn eval_cmd(
             }
         }
     };
-    let parse = |text: &str| -> Result<serde_json::Value, Vec<TxError>> {
-        serde_json::from_str(text).map_err(|e| {
+    let parse = |bytes: &[u8]| -> Result<serde_json::Value, Vec<TxError>> {
+        crate::eval::json::parse_strict(bytes).map_err(|e| {
             vec![TxError::new(
                 Code::MalformedTransaction,
                 None,
                 format!("not valid JSON: {e}"),
             )]
         })
+    };
+    let too_long = |what: &str| {
+        vec![TxError::new(
+            Code::MalformedTransaction,
+            None,
+            format!(
+                "{what}; a transaction may have at most {} bytes",
+                crate::eval::lines::MAX_LINE
+            ),
+        )]
     };
     if input == "-" || input.ends_with(".jsonl") {
         let mut file_reader;
@@ -254,43 +265,29 @@ pub fn eval_cmd(
             file_reader = std::io::BufReader::new(file);
             &mut file_reader
         };
-        let mut line_no = 0;
-        let mut buf = String::new();
-        loop {
-            buf.clear();
-            let n = match reader.read_line(&mut buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    // Not UTF-8 or unreadable: report this line and go on.
-                    line_no += 1;
-                    let errors = vec![TxError::new(
-                        Code::MalformedTransaction,
-                        None,
-                        format!("cannot read the line: {e}"),
-                    )];
-                    emit(Some(line_no), Err(errors), out, err)?;
-                    let mut skip = Vec::new();
-                    if reader.read_until(b'\n', &mut skip).map_err(w)? == 0 {
-                        break;
-                    }
-                    continue;
-                }
+        let mut lines = Lines::new(reader);
+        while let Some((line_no, line)) = lines.next_line().map_err(w)? {
+            let result = match line {
+                Line::Bytes(bytes) => parse(bytes).and_then(|json| decide(&json)),
+                Line::TooLong(len) => Err(too_long(&format!("the line has {len} bytes"))),
             };
-            if n == 0 {
-                break;
-            }
-            line_no += 1;
-            let text = buf.trim();
-            if text.is_empty() {
-                continue;
-            }
-            let result = parse(text).and_then(|json| decide(&json));
             emit(Some(line_no), result, out, err)?;
         }
     } else {
-        let text =
-            std::fs::read_to_string(&input).map_err(|e| format!("cannot read `{input}`: {e}"))?;
-        let result = parse(&text).and_then(|json| decide(&json));
+        // One transaction: read at most one byte past the limit (the file
+        // may be a pipe, or endless).
+        let mut bytes = Vec::new();
+        std::fs::File::open(&input)
+            .and_then(|f| {
+                f.take(crate::eval::lines::MAX_LINE as u64 + 1)
+                    .read_to_end(&mut bytes)
+            })
+            .map_err(|e| format!("cannot read `{input}`: {e}"))?;
+        let result = if bytes.len() > crate::eval::lines::MAX_LINE {
+            Err(too_long("the input is longer"))
+        } else {
+            parse(&bytes).and_then(|json| decide(&json))
+        };
         emit(None, result, out, err)?;
     }
     Ok(if failed > 0 { 1 } else { 0 })
@@ -299,7 +296,7 @@ pub fn eval_cmd(
 /// A table file (`.json`) is read as is; anything else is compiled first.
 fn load_evaluator(path: &Path, settings: Settings, err: &mut dyn Write) -> Result<Evaluator, i32> {
     if path.extension().is_some_and(|e| e == "json") {
-        let bytes = std::fs::read(path).map_err(|e| {
+        let bytes = RealFs.read_table(path).map_err(|e| {
             let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());
             2
         })?;

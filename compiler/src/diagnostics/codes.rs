@@ -84,6 +84,7 @@ registry! {
     UnknownField = "E0112", None, "unknown input field";
     MissingField = "E0113", None, "test leaves out an input field";
     UnknownJurisdiction = "E0114", None, "unknown jurisdiction";
+    SourceRefused = "E0115", None, "source file refused";
     TypeMismatch = "E0201", None, "type mismatch";
     UnknownType = "E0202", None, "unknown type";
     BadOperator = "E0203", None, "operator does not apply to this type";

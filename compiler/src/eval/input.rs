@@ -5,6 +5,8 @@
 //! problem is reported with its code and the field it concerns — never
 //! guessed around.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::date::{Date, DateError};
@@ -60,9 +62,59 @@ impl TxError {
     }
 }
 
+/// A table's columns, indexed: name → position, and for country and enum
+/// columns, domain value → index. Building it refuses what a consumer could
+/// read two ways: a column named twice, a domain value listed twice, or no
+/// `date` column of type `date`.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnIndex {
+    names: HashMap<String, usize>,
+    domains: Vec<HashMap<String, u32>>,
+}
+
+impl ColumnIndex {
+    /// Indexes `columns`; the error says what is ambiguous.
+    pub fn new(columns: &[ColumnSpec]) -> Result<ColumnIndex, String> {
+        let mut names = HashMap::with_capacity(columns.len());
+        let mut domains = Vec::with_capacity(columns.len());
+        for (i, col) in columns.iter().enumerate() {
+            if names.insert(col.name.clone(), i).is_some() {
+                return Err(format!("column `{}` is listed twice", col.name));
+            }
+            let mut domain = HashMap::with_capacity(col.domain.len());
+            for (j, v) in col.domain.iter().enumerate() {
+                let j = u32::try_from(j).map_err(|_| "a domain of over 2^32 values".to_string())?;
+                if domain.insert(v.clone(), j).is_some() {
+                    return Err(format!(
+                        "the domain of column `{}` lists `{v}` twice",
+                        col.name
+                    ));
+                }
+            }
+            domains.push(domain);
+        }
+        match names.get("date").map(|&i| columns[i].ty) {
+            Some(ColumnType::Date) => {}
+            _ => return Err("the table has no column `date` of type `date`".into()),
+        }
+        Ok(ColumnIndex { names, domains })
+    }
+
+    /// The position of the column named `name`.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.names.get(name).copied()
+    }
+
+    /// The index of `value` in the domain of column `col`.
+    pub fn symbol(&self, col: usize, value: &str) -> Option<u32> {
+        self.domains.get(col)?.get(value).copied()
+    }
+}
+
 /// Parses one transaction; every problem is reported.
 pub fn parse(
     columns: &[ColumnSpec],
+    index: &ColumnIndex,
     json: &serde_json::Value,
 ) -> Result<Transaction, Vec<TxError>> {
     let Some(object) = json.as_object() else {
@@ -74,7 +126,7 @@ pub fn parse(
     };
     let mut errors = Vec::new();
     for key in object.keys() {
-        if !columns.iter().any(|c| c.name == *key) {
+        if index.column(key).is_none() {
             let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
             let close = similar(key, names.iter().copied());
             let mut message = format!("unknown field `{key}`");
@@ -86,7 +138,7 @@ pub fn parse(
     }
     let mut values = Vec::with_capacity(columns.len());
     let mut date = String::new();
-    for col in columns {
+    for (i, col) in columns.iter().enumerate() {
         let Some(v) = object.get(&col.name) else {
             errors.push(TxError::new(
                 Code::TxMissingField,
@@ -95,7 +147,7 @@ pub fn parse(
             ));
             continue;
         };
-        match value(col, v) {
+        match value(col, |text| index.symbol(i, text), v) {
             Ok(val) => {
                 if col.name == "date"
                     && let Some(text) = v.as_str()
@@ -117,7 +169,11 @@ pub fn parse(
     }
 }
 
-fn value(col: &ColumnSpec, v: &serde_json::Value) -> Result<Val, TxError> {
+fn value(
+    col: &ColumnSpec,
+    symbol: impl Fn(&str) -> Option<u32>,
+    v: &serde_json::Value,
+) -> Result<Val, TxError> {
     let field = Some(col.name.as_str());
     let wrong = || {
         TxError::new(
@@ -166,8 +222,8 @@ fn value(col: &ColumnSpec, v: &serde_json::Value) -> Result<Val, TxError> {
         }
         ColumnType::Country | ColumnType::Enum => {
             let text = v.as_str().ok_or_else(wrong)?;
-            match col.domain.iter().position(|d| d == text) {
-                Some(i) => Ok(Val::Symbol(i as u32)),
+            match symbol(text) {
+                Some(i) => Ok(Val::Symbol(i)),
                 None => {
                     let what = if col.ty == ColumnType::Country {
                         "a known ISO 3166-1 alpha-2 country code".to_string()

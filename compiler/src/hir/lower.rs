@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::syntax::docs::DocIndex;
+
 use super::{
     AssessLine, Authorization, COUNTRY_ENUM, Column, Cond, Elem, Expectation, Group, Jurisdiction,
     ModuleSource, Operand, Outcome, Program, Review, Rule, SetExpr, Source, Test, Value, Variant,
@@ -22,7 +24,6 @@ use crate::syntax::ast::{
     ClauseKind, ExpectOption, Expr, ExprKind, Ident, Item, JurisdictionMember, OutcomeKind,
     RuleDecl, Span, TestMember,
 };
-use crate::syntax::lexer::Comment;
 
 /// Lowers an error-free workspace. `Err` names what did not resolve, which
 /// means the checker let an error through.
@@ -216,43 +217,6 @@ fn group_order(groups: &[Group]) -> Vec<usize> {
         }
     }
     order
-}
-
-/// `///` comments directly above a declaration.
-struct DocIndex<'t> {
-    text: &'t str,
-    docs: Vec<(Span, String)>,
-}
-
-impl<'t> DocIndex<'t> {
-    fn new(text: &'t str, comments: &[Comment]) -> Self {
-        let docs = comments
-            .iter()
-            .filter(|c| c.doc)
-            .map(|c| (c.span, c.text.trim().to_string()))
-            .collect();
-        DocIndex { text, docs }
-    }
-
-    /// The doc lines ending just before `start` (only blank space between).
-    fn before(&self, start: u32) -> Option<String> {
-        let mut lines = Vec::new();
-        let mut at = start;
-        let end = self.docs.partition_point(|(s, _)| s.end <= start);
-        for (span, text) in self.docs[..end].iter().rev() {
-            let gap = self.text.get(span.end as usize..at as usize).unwrap_or("x");
-            if !gap.trim().is_empty() {
-                break;
-            }
-            lines.push(text.clone());
-            at = span.start;
-        }
-        if lines.is_empty() {
-            return None;
-        }
-        lines.reverse();
-        Some(lines.join("\n"))
-    }
 }
 
 struct Lowering<'db> {

@@ -13,6 +13,7 @@ Prints one decision (or rejection) per transaction, as JSON.
 import datetime
 import hashlib
 import json
+import math
 import re
 import sys
 
@@ -22,6 +23,76 @@ SEVERITY = {"allow": 0, "allow_under": 1, "require_license": 2, "deny": 3}
 REVIEWS = ["presumption_of_approval", "case_by_case", "presumption_of_denial", "policy_of_denial"]
 ECCN = re.compile(r"^(EAR99|[0-9]([A-E][0-9]{3}|Y521)(\.[a-z0-9]+)*)$")
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+MAX_LINE = 1 << 20  # bytes of one transaction (consumer spec, section 2)
+
+
+def _object(pairs):
+    """An object whose member names are distinct (the spec refuses repeats)."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the member {key!r} is given twice")
+        out[key] = value
+    return out
+
+
+def _constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text} is out of range")
+    return value
+
+
+def _no_lone_surrogates(value):
+    if isinstance(value, str):
+        value.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
+    elif isinstance(value, list):
+        for v in value:
+            _no_lone_surrogates(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_lone_surrogates(k)
+            _no_lone_surrogates(v)
+
+
+def parse_json(data):
+    """Strict JSON from UTF-8 bytes: raises ValueError on anything RFC 8259
+    does not define one meaning for (repeated member names, NaN, numbers out
+    of range, lone surrogates, invalid UTF-8)."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    value = json.loads(text, object_pairs_hook=_object, parse_constant=_constant, parse_float=_float)
+    _no_lone_surrogates(value)
+    return value
+
+
+def read_lines(stream):
+    """Yields (line number, bytes or None when longer than MAX_LINE) for each
+    non-blank line of a binary stream. Lines end at b"\n" only."""
+    n = 0
+    while True:
+        chunk = stream.readline(MAX_LINE + 1)
+        if not chunk:
+            return
+        n += 1
+        if chunk.endswith(b"\n"):
+            line = chunk[:-1]
+        elif len(chunk) <= MAX_LINE:
+            line = chunk  # the last line, without a final newline
+        else:
+            while True:  # too long: consume the rest of it without keeping it
+                more = stream.readline(MAX_LINE)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield n, None
+            continue
+        if line.strip(b" \t\r"):
+            yield n, line
 
 
 class TableError(Exception):
@@ -51,8 +122,8 @@ class Table:
     def __init__(self, data: bytes):
         self.digest = "sha256:" + hashlib.sha256(data).hexdigest()
         try:
-            doc = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            doc = parse_json(data)
+        except ValueError as e:
             raise TableError("E0503", f"the table is not JSON: {e}")
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise TableError("E0502", f"not an {FORMAT} document")
@@ -222,11 +293,14 @@ class Table:
         return {"table": self.digest, "date": values["date"], "decisions": decisions}
 
     def evaluate_text(self, text, line=None):
-        """Decides one transaction given as JSON text; returns the output object."""
+        """Decides one transaction given as JSON bytes or text (None: a line
+        longer than MAX_LINE); returns the output object."""
         try:
+            if text is None:
+                raise Rejected([error("E0601", None, f"a transaction may have at most {MAX_LINE} bytes")])
             try:
-                tx = json.loads(text)
-            except json.JSONDecodeError as e:
+                tx = parse_json(text)
+            except ValueError as e:
                 raise Rejected([error("E0601", None, f"not valid JSON: {e}")])
             return self.decide(self.transaction(tx))
         except Rejected as r:
@@ -248,16 +322,15 @@ def main(argv):
         return 1
     failed = 0
     if argv[3] == "-" or argv[3].endswith(".jsonl"):
-        stream = sys.stdin if argv[3] == "-" else open(argv[3], encoding="utf-8")
-        for n, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
+        stream = sys.stdin.buffer if argv[3] == "-" else open(argv[3], "rb")
+        for n, line in read_lines(stream):
             out = table.evaluate_text(line, n)
             failed += "errors" in out
             print(json.dumps(out, ensure_ascii=False), flush=True)
     else:
-        with open(argv[3], encoding="utf-8") as f:
-            out = table.evaluate_text(f.read())
+        with open(argv[3], "rb") as f:
+            data = f.read(MAX_LINE + 1)
+        out = table.evaluate_text(data if len(data) <= MAX_LINE else None)
         failed += "errors" in out
         print(json.dumps(out, ensure_ascii=False))
     return 1 if failed else 0

@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from edict_eval import Table  # noqa: E402
+from edict_eval import Table, read_lines  # noqa: E402
 
 
 def comparable(out):
@@ -31,10 +31,9 @@ def run_case(folder):
     with open(os.path.join(folder, "expected.jsonl"), encoding="utf-8") as f:
         expected = [json.loads(l) for l in f if l.strip()]
     got = []
-    with open(os.path.join(folder, "transactions.jsonl"), encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if line.strip():
-                got.append(table.evaluate_text(line, n))
+    with open(os.path.join(folder, "transactions.jsonl"), "rb") as f:
+        for n, line in read_lines(f):
+            got.append(table.evaluate_text(line, n))
     problems = []
     if len(got) != len(expected):
         problems.append(f"{len(got)} outputs for {len(expected)} expected lines")

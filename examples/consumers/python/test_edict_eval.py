@@ -2,11 +2,12 @@
 discover -s examples/consumers/python). Decisions are covered by the
 conformance vectors (run_conformance.py)."""
 
+import io
 import json
 import os
 import unittest
 
-from edict_eval import Rejected, Table, TableError
+from edict_eval import MAX_LINE, Rejected, Table, TableError, read_lines
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
 CASE = os.path.join(ROOT, "tests", "conformance", "ranges_and_tiers", "table.json")
@@ -53,6 +54,19 @@ class Refusals(unittest.TestCase):
             table.transaction({"date": "2025-02-30", "tpp": "1", "value": 1, "destination": "XX", "x": 1})
         found = sorted((e["code"], e.get("field")) for e in caught.exception.errors)
         self.assertEqual(found, [("E0602", "x"), ("E0604", "tpp"), ("E0605", "destination"), ("E0606", "date")])
+
+    def test_a_repeated_member_makes_a_table_malformed(self):
+        with open(CASE, "rb") as f:
+            text = f.read().decode("utf-8")
+        tampered = text.replace('"version": 1,', '"version": 1, "version": 1,', 1)
+        self.assertNotEqual(tampered, text)
+        with self.assertRaises(TableError) as caught:
+            Table(tampered.encode())
+        self.assertEqual(caught.exception.code, "E0503")
+
+    def test_lines_end_at_newline_only_and_long_lines_are_counted(self):
+        stream = io.BytesIO(b"a\rb\n \t\r\n" + b"x" * (MAX_LINE + 5) + b"\n\xff\nlast")
+        self.assertEqual(list(read_lines(stream)), [(1, b"a\rb"), (3, None), (4, b"\xff"), (5, b"last")])
 
 
 if __name__ == "__main__":
