@@ -176,6 +176,96 @@ pub fn module_file(db: &dyn Db, ws: Workspace, name: &str) -> Option<SourceFile>
         .and_then(|files| files.first().copied())
 }
 
+/// The modules that lie on an import cycle, each with the id of its
+/// strongly connected component of the import graph: a `use` of `B` in `A`
+/// closes a cycle exactly when both are in the same component. Computed
+/// once per workspace (Tarjan's algorithm, iteratively), so checking every
+/// `use` is linear in the size of the import graph.
+#[salsa::tracked(returns(ref))]
+pub fn import_components(db: &dyn Db, ws: Workspace) -> BTreeMap<String, usize> {
+    let names: Vec<&String> = module_index(db, ws).keys().collect();
+    let id: BTreeMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let edges: Vec<Vec<usize>> = names
+        .iter()
+        .map(|n| {
+            module_file(db, ws, n)
+                .map(|f| {
+                    file_summary(db, f)
+                        .imports
+                        .iter()
+                        .filter_map(|i| id.get(i.as_str()).copied())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let components = strongly_connected(&edges);
+    let mut size = vec![0usize; names.len()];
+    for &c in &components {
+        size[c] += 1;
+    }
+    names
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| size[components[i]] > 1 || edges[i].contains(&i))
+        .map(|(i, n)| ((*n).clone(), components[i]))
+        .collect()
+}
+
+/// The strongly connected component of each node (Tarjan, with an explicit
+/// stack so that a long chain cannot exhaust the call stack).
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    const NONE: usize = usize::MAX;
+    let n = edges.len();
+    let (mut index, mut low, mut comp) = (vec![NONE; n], vec![0; n], vec![NONE; n]);
+    let mut on_stack = vec![false; n];
+    let (mut stack, mut next_index, mut next_comp) = (Vec::new(), 0, 0);
+    for root in 0..n {
+        if index[root] != NONE {
+            continue;
+        }
+        // (node, next edge to look at)
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (v, ref mut e)) = work.last_mut() {
+            if *e == 0 && index[v] == NONE {
+                index[v] = next_index;
+                low[v] = next_index;
+                next_index += 1;
+                stack.push(v);
+                on_stack[v] = true;
+            }
+            if let Some(&w) = edges[v].get(*e) {
+                *e += 1;
+                if index[w] == NONE {
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = next_comp;
+                    if w == v {
+                        break;
+                    }
+                }
+                next_comp += 1;
+            }
+        }
+    }
+    comp
+}
+
 /// Facts that hold across the whole compiled policy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PolicyEnv {

@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod domains;
 pub mod generate;
 pub mod lower;
+pub mod overlap;
 pub mod sets;
 
 use std::collections::BTreeMap;
@@ -401,7 +402,7 @@ fn lower_resolved(
         }
     };
     diagnostics.extend(
-        analysis::warnings(&program, &lowered)
+        analysis::warnings(&program, &lowered, &allowed)
             .into_iter()
             .filter(|d| d.code.lint().is_none_or(|l| !allowed.contains(l))),
     );

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::Ctx;
 use super::summary::Export;
-use crate::db::{LoadProblem, file_summary, module_file, module_index};
+use crate::db::{LoadProblem, file_summary, import_components, module_file, module_index};
 use crate::diagnostics::Code;
 use crate::syntax::ast::{Item, Module, Use, UseKind};
 
@@ -260,13 +260,19 @@ impl Ctx<'_> {
     }
 
     /// A chain of imports from `start` back to this module, if any.
+    /// The cycle a `use start` in this module closes, from this module
+    /// back to it, if it closes one.
     fn import_cycle(&self, start: &str) -> Option<Vec<String>> {
-        // Iterative depth-first search with parent links, so a long import
-        // chain cannot exhaust the stack.
+        let components = import_components(self.db, self.ws);
+        let here = components.get(&self.module)?;
+        if components.get(start) != Some(here) {
+            return None;
+        }
+        // A shortest way back, within the component (breadth first).
         let mut parent: BTreeMap<String, String> = BTreeMap::new();
-        let mut stack = vec![start.to_string()];
+        let mut queue = std::collections::VecDeque::from([start.to_string()]);
         parent.insert(start.to_string(), self.module.clone());
-        while let Some(current) = stack.pop() {
+        while let Some(current) = queue.pop_front() {
             let Some(file) = module_file(self.db, self.ws, &current) else {
                 continue;
             };
@@ -284,9 +290,9 @@ impl Ctx<'_> {
                     chain.reverse();
                     return Some(chain);
                 }
-                if !parent.contains_key(next) {
+                if components.get(next) == Some(here) && !parent.contains_key(next) {
                     parent.insert(next.clone(), current.clone());
-                    stack.push(next.clone());
+                    queue.push_back(next.clone());
                 }
             }
         }

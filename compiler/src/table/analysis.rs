@@ -22,7 +22,9 @@
 
 use std::collections::BTreeSet;
 
-use super::lower::{Conj, Key, Lowered, RuleRegion};
+use super::lower::{Key, Lowered, RuleRegion};
+use super::overlap::OverlapIndex;
+use crate::date::Date;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::hir::{Elem, Outcome, Program, Rule};
 
@@ -30,8 +32,14 @@ use crate::hir::{Elem, Outcome, Program, Rule};
 /// overlap check is skipped (it is quadratic).
 const OVERLAP_LIMIT: usize = 3_000;
 
-/// The warnings of a compiled program.
-pub fn warnings(program: &Program, lowered: &Lowered) -> Vec<Diagnostic> {
+/// The warnings of a compiled program; a lint in `allowed` (by name) is not
+/// computed at all.
+pub fn warnings(
+    program: &Program,
+    lowered: &Lowered,
+    allowed: &BTreeSet<String>,
+) -> Vec<Diagnostic> {
+    let wanted = |code: Code| code.lint().is_none_or(|l| !allowed.contains(l));
     let mut out = Vec::new();
     for (ji, j) in program.jurisdictions.iter().enumerate() {
         let regions: Vec<&RuleRegion> = lowered
@@ -39,14 +47,20 @@ pub fn warnings(program: &Program, lowered: &Lowered) -> Vec<Diagnostic> {
             .iter()
             .filter(|r| r.jurisdiction == ji)
             .collect();
-        for region in &regions {
-            let rule = &j.rules[region.rule];
-            if region.survives.is_empty() {
-                out.push(unreachable(rule, region, &j.rules));
+        if wanted(Code::UnreachableRule) {
+            for region in &regions {
+                let rule = &j.rules[region.rule];
+                if region.survives.is_empty() {
+                    out.push(unreachable(rule, region, &j.rules));
+                }
             }
         }
-        overlaps(&j.rules, &regions, &mut out);
-        successors(program, &j.name, &j.rules, &regions, &mut out);
+        if wanted(Code::ConflictingOverlap) {
+            overlaps(&j.rules, &regions, &mut out);
+        }
+        if wanted(Code::SunsetWithoutSuccessor) {
+            successors(program, &j.name, &j.rules, &regions, &mut out);
+        }
     }
     out
 }
@@ -99,36 +113,113 @@ fn overlaps(rules: &[Rule], regions: &[&RuleRegion], out: &mut Vec<Diagnostic>) 
             continue;
         }
         let signatures: Vec<_> = same.iter().map(|r| signature(&rules[r.rule])).collect();
-        for (i, a) in same.iter().enumerate() {
-            for (k, b) in same.iter().enumerate().skip(i + 1) {
-                let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
-                if signatures[i] == signatures[k]
-                    || ra.overridden_by.contains(&b.rule)
-                    || rb.overridden_by.contains(&a.rule)
-                    || !any_overlap(&a.survives, &b.survives, None)
+        let index = OverlapIndex::new(same.iter().map(|r| &r.survives[..]).collect(), None);
+        // Conflicting rules are grouped (connected through conflicts), so
+        // n rules that all overlap give one warning, not n² / 2.
+        let mut groups = UnionFind::new(same.len());
+        let mut seen = Vec::new();
+        for i in 0..same.len() {
+            index.candidates(i, &mut seen, |k| {
+                let (ra, rb) = (&rules[same[i].rule], &rules[same[k].rule]);
+                if k > i
+                    && groups.find(i) != groups.find(k)
+                    && signatures[i] != signatures[k]
+                    && !ra.overridden_by.contains(&same[k].rule)
+                    && !rb.overridden_by.contains(&same[i].rule)
+                    && index.overlap(i, k)
                 {
-                    continue;
+                    groups.union(i, k);
                 }
-                out.push(
-                    Diagnostic::new(
-                        Code::ConflictingOverlap,
-                        &rb.source.file,
-                        rb.source.span,
-                        format!(
-                            "rules `{}` and `{}` overlap and their outcomes merge",
-                            ra.name, rb.name
-                        ),
-                    )
-                    .label("overlaps an earlier rule of the same severity")
-                    .with_secondary(&ra.source.file, ra.source.span, "the other rule")
-                    .note("where both match, the decision lists every authorization, takes the higher tier and the stricter review")
-                    .help(format!(
-                        "if one should win, say so: `rule {} overrides {}`",
-                        rb.name, ra.name
-                    )),
-                );
+                true
+            });
+        }
+        for members in groups.sets() {
+            if members.len() > 1 {
+                let group: Vec<&Rule> = members.iter().map(|&m| &rules[same[m].rule]).collect();
+                out.push(conflict(&group));
             }
         }
+    }
+}
+
+/// One `W0502` for a group of conflicting rules (in source order): at the
+/// last, with the others as secondary labels.
+fn conflict(group: &[&Rule]) -> Diagnostic {
+    const SHOWN: usize = 8;
+    let (last, others) = group.split_last().unwrap_or((&group[0], &[]));
+    let message = match others {
+        [one] => format!(
+            "rules `{}` and `{}` overlap and their outcomes merge",
+            one.name, last.name
+        ),
+        _ => {
+            let names: Vec<String> = group
+                .iter()
+                .take(SHOWN)
+                .map(|r| format!("`{}`", r.name))
+                .collect();
+            let more = group.len().saturating_sub(SHOWN);
+            format!(
+                "{} rules overlap and their outcomes merge: {}{}",
+                group.len(),
+                names.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        }
+    };
+    let mut d = Diagnostic::new(
+        Code::ConflictingOverlap,
+        &last.source.file,
+        last.source.span,
+        message,
+    )
+    .label("overlaps an earlier rule of the same severity");
+    for other in others.iter().rev().take(SHOWN).rev() {
+        d = d.with_secondary(&other.source.file, other.source.span, "the other rule");
+    }
+    d = d.note("where both match, the decision lists every authorization, takes the higher tier and the stricter review");
+    match others {
+        [one] => d.help(format!(
+            "if one should win, say so: `rule {} overrides {}`",
+            last.name, one.name
+        )),
+        _ => d.help("where one should win, say so with `overrides`"),
+    }
+}
+
+/// Disjoint sets of indices, for grouping.
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind((0..n).collect())
+    }
+
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.0[i] != i {
+            self.0[i] = self.0[self.0[i]];
+            i = self.0[i];
+        }
+        i
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        self.0[ra.max(rb)] = ra.min(rb);
+    }
+
+    /// Every set, each ascending, ordered by its smallest member.
+    fn sets(mut self) -> Vec<Vec<usize>> {
+        let mut by_root: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for i in 0..self.0.len() {
+            let root = self.find(i);
+            by_root.entry(root).or_default().push(i);
+        }
+        by_root.into_values().collect()
     }
 }
 
@@ -146,6 +237,17 @@ fn successors(
         .filter(|(_, c)| matches!(c.elem, Elem::Eccn | Elem::Country))
         .map(|(i, _)| i)
         .collect();
+    let index = OverlapIndex::new(
+        regions.iter().map(|r| &r.matches[..]).collect(),
+        Some(&coverage),
+    );
+    let position: std::collections::HashMap<usize, usize> = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.rule, i))
+        .collect();
+    let in_force = InForce::new(rules);
+    let mut seen = Vec::new();
     for region in regions {
         let rule = &rules[region.rule];
         let Some(end) = rule.sunset.filter(|_| rule.own_sunset) else {
@@ -157,17 +259,14 @@ fn successors(
         // Only where the jurisdiction goes on: when no rule of it is in
         // force on that day, the regime ends as a whole (a rescission, or a
         // common review date), which is no gap.
-        let continues = rules
-            .iter()
-            .enumerate()
-            .any(|(i, r)| i != region.rule && r.active(end));
-        if !continues {
+        if !in_force.any(end) {
             continue;
         }
-        let taken_over = regions.iter().any(|other| {
-            other.rule != region.rule
-                && rules[other.rule].active(end)
-                && any_overlap(&region.matches, &other.matches, Some(&coverage))
+        let mut taken_over = false;
+        index.candidates(position[&region.rule], &mut seen, |other| {
+            let other_rule = &rules[regions[other].rule];
+            taken_over = other_rule.active(end) && index.overlap(position[&region.rule], other);
+            !taken_over
         });
         if !taken_over {
             out.push(
@@ -187,15 +286,44 @@ fn successors(
     }
 }
 
-/// Whether some conjunction of `a` meets one of `b`, looking only at the
-/// columns in `only` (all of them, the tier included, when `None`).
-fn any_overlap(a: &[Conj], b: &[Conj], only: Option<&BTreeSet<Key>>) -> bool {
-    let considered = |k: &Key| only.is_none_or(|keys| keys.contains(k));
-    a.iter().any(|x| {
-        b.iter().any(|y| {
-            x.iter().all(|(k, sx)| {
-                !considered(k) || y.get(k).is_none_or(|sy| !sx.intersect(sy).is_empty())
+/// Whether some rule is in force on a day, in logarithmic time: the rules
+/// sorted by effective date, with the latest sunset of each prefix.
+struct InForce {
+    effective: Vec<Option<Date>>,
+    /// The latest sunset among the rules up to here (`None`: one never ends).
+    latest_sunset: Vec<Option<Date>>,
+}
+
+impl InForce {
+    fn new(rules: &[Rule]) -> Self {
+        let mut by_start: Vec<(Option<Date>, Option<Date>)> =
+            rules.iter().map(|r| (r.effective, r.sunset)).collect();
+        by_start.sort();
+        let mut latest: Option<Option<Date>> = None;
+        let latest_sunset = by_start
+            .iter()
+            .map(|&(_, sunset)| {
+                let next = match (latest, sunset) {
+                    (Some(None), _) | (_, None) => None,
+                    (Some(Some(a)), Some(b)) => Some(a.max(b)),
+                    (None, Some(b)) => Some(b),
+                };
+                latest = Some(next);
+                next
             })
-        })
-    })
+            .collect();
+        InForce {
+            effective: by_start.into_iter().map(|(e, _)| e).collect(),
+            latest_sunset,
+        }
+    }
+
+    /// Whether a rule is in force on `day`: one that started by then and
+    /// ends after it.
+    fn any(&self, day: Date) -> bool {
+        let started = self
+            .effective
+            .partition_point(|e| e.is_none_or(|e| e <= day));
+        started > 0 && self.latest_sunset[started - 1].is_none_or(|s| day < s)
+    }
 }
