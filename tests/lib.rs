@@ -164,3 +164,32 @@ pub fn validator(file: &str) -> jsonschema::Validator {
             .unwrap_or_else(|e| panic!("{file}: {e}"));
     jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
+
+/// Writes a version pair whose new side carries hostile text in every
+/// string a report shows — terminal escapes (colour, screen clearing, an
+/// OSC 8 link, BEL), bidirectional overrides, Markdown links and images,
+/// raw HTML and script-closing sequences — in a doc comment, `cite`,
+/// `because`, `obligation` and an authorization's label; returns (old,
+/// new). The rule it adds changes decisions, so every report section has
+/// hostile text.
+pub fn hostile_version_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let (old, new) = (dir.join("old.edict"), dir.join("new.edict"));
+    let head = "policy hostile\nuse std.countries.*\ninput { destination: Country }\n\
+        authorization A \"<b>label</b> \u{1b}[2J\" cite \"15 CFR 740.1\"\n";
+    let base = "  rule base {\n    when destination in {RU}\n    then deny\n    sunset 2100-01-01\n    cite \"15 CFR 746.8\"\n  }\n";
+    let hostile = "  /// Doc <!--<script>document.title='pwned'</script> \u{202e}evil\u{202c} [doc](http://evil.example)\n\
+        \x20 rule added {\n    when destination in {CN}\n    then allow under A\n\
+        \x20   obligation \"</script><script>document.title='pwned'</script>\"\n\
+        \x20   because \"<img src=x onerror=\\\"document.title='pwned'\\\"> [click](http://evil.example) ![i](http://evil.example/i.png)\"\n\
+        \x20   sunset 2100-01-01\n\
+        \x20   cite \"\u{1b}[31mred\u{1b}[0m \u{1b}]8;;http://evil.example\u{7}link\u{1b}]8;;\u{7} www.evil.example\"\n  }\n";
+    let write = |path: &Path, text: String| {
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    write(&old, format!("{head}jurisdiction US {{\n{base}}}\n"));
+    write(
+        &new,
+        format!("{head}jurisdiction US {{\n{base}{hostile}}}\n"),
+    );
+    (old, new)
+}

@@ -89,29 +89,51 @@ pub fn terminal_same_len(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `text` as literal Markdown text: every ASCII punctuation character that
-/// CommonMark may read as markup is backslash-escaped, `<`, `>` and `&`
-/// become entities (no raw HTML, no autolinks), `|` is escaped for table
-/// cells, line breaks become spaces, and unsafe characters are escaped as
-/// for [`terminal`].
+/// `text` as literal Markdown text, for the middle of a line or a table
+/// cell (CommonMark and GitHub's flavour): the characters that open inline
+/// markup are backslash-escaped (emphasis, code, links and images, tables,
+/// strikethrough), `:` and `@` too and the `.` of `www.` (so no autolink
+/// forms), `<`, `>` and `&` become entities (no raw HTML), line breaks
+/// become spaces, and unsafe characters are escaped as for [`terminal`].
 pub fn markdown(text: &str) -> String {
+    let text = terminal(text);
     let mut out = String::with_capacity(text.len() + 8);
-    for c in terminal(text).chars() {
+    for (i, c) in text.char_indices() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '|' | '~' | '"' | '\'' | ':' | '@' | '=' | '$' | '%' | '^' | ';' | ','
-            | '?' | '/' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | ':' | '@' => {
                 out.push('\\');
                 out.push(c);
             }
+            '.' if text[..i].to_ascii_lowercase().ends_with("www") => out.push_str("\\."),
             c => out.push(c),
         }
     }
     out
+}
+
+/// `text` as a Markdown code span, safe in a table cell: the fence is
+/// longer than any run of backticks in the text (so the text cannot close
+/// it), `|` is escaped for tables, line breaks become spaces and unsafe
+/// characters are escaped as for [`terminal`]. Nothing in a code span is
+/// markup: links, images, HTML and entities stay literal.
+pub fn markdown_code(text: &str) -> String {
+    let body = terminal(text)
+        .replace(['\n', '\r'], " ")
+        .replace('|', "\\|");
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    // A space on each side (stripped when rendered) only where the text
+    // itself starts or ends with a backtick.
+    let pad = if body.starts_with('`') || body.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{body}{pad}{fence}")
 }
 
 /// `text` for HTML element content or a quoted attribute value; bidirectional
@@ -135,8 +157,9 @@ pub fn html(text: &str) -> String {
 /// JSON text for a `<script type="application/json">` element: `<`, `>`
 /// and `&` are written as `\u003c`, `\u003e`, `\u0026` (valid JSON string
 /// escapes; outside strings JSON has none of them), so no `</script>`,
-/// `<!--` or `<script` can end or change the element. U+2028 and U+2029 are
-/// escaped too.
+/// `<!--` or `<script` can end or change the element. U+2028, U+2029 and
+/// the unsafe characters of [`is_unsafe`] are escaped too (outside strings
+/// JSON has none of them).
 pub fn json_in_html(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
@@ -144,8 +167,12 @@ pub fn json_in_html(json: &str) -> String {
             '<' => out.push_str("\\u003c"),
             '>' => out.push_str("\\u003e"),
             '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
+            c if c == '\u{2028}' || c == '\u{2029}' || is_unsafe(c) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
             c => out.push(c),
         }
     }
@@ -179,12 +206,35 @@ mod tests {
 
     #[test]
     fn markdown_stays_text() {
-        let hostile = "[click](http://x) ![img](y) <b>x</b> *e* `c` | # h\n- item";
+        let hostile = "[click](http://x) ![img](y) <b>x</b> *e* `c` | www.x.org a@b.c\n- item";
         let md = markdown(hostile);
-        for bad in ["](", "![", "<b>", "\n"] {
-            assert!(!md.contains(bad), "{md}");
+        // What is left once every backslash-escaped character is removed.
+        let mut bare = String::new();
+        let mut chars = md.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                chars.next();
+            } else {
+                bare.push(c);
+            }
+        }
+        for bad in [
+            "[", "]", "!", "<", "\n", "http:", "www.", "@", "*", "`", "|",
+        ] {
+            assert!(!bare.contains(bad), "{bad} in {md}");
         }
         assert!(md.contains("\\|"), "{md}");
+        assert_eq!(
+            markdown("3A090.a, 15 CFR 742.6(a)"),
+            "3A090.a, 15 CFR 742.6(a)"
+        );
+    }
+
+    #[test]
+    fn a_code_span_cannot_be_closed_from_inside() {
+        assert_eq!(markdown_code("a.b"), "`a.b`");
+        assert_eq!(markdown_code("x ``y`` | z"), "```x ``y`` \\| z```");
+        assert_eq!(markdown_code("`tick"), "`` `tick ``");
     }
 
     #[test]
@@ -193,9 +243,10 @@ mod tests {
             html("<!--<script>\"'&"),
             "&lt;!--&lt;script&gt;&quot;&#39;&amp;"
         );
-        let json = json_in_html(r#"{"doc": "<!--<script></script>&"}"#);
-        assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'));
+        let doc = "<!--<script></script>& \u{202e}\u{E0041}\u{2028}";
+        let json = json_in_html(&serde_json::json!({ "doc": doc }).to_string());
+        assert!(!json.contains(['<', '>', '&', '\u{202e}', '\u{E0041}', '\u{2028}']), "{json}");
         let back: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-        assert_eq!(back["doc"], "<!--<script></script>&");
+        assert_eq!(back["doc"], doc);
     }
 }

@@ -8,7 +8,10 @@ use std::path::Path;
 use edict_lsp::client::Client;
 
 fn fixture() -> (std::path::PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!("edict-lsp-snap-{}", std::process::id()));
+    // One folder per call: the tests run in parallel and each clears its own.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("edict-lsp-snap-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hover.edict");

@@ -143,3 +143,51 @@ fn the_html_report_renders_in_chromium_with_the_json_figures() {
         png.len()
     );
 }
+
+#[test]
+fn hostile_text_in_the_html_report_stays_text_in_chromium() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile-html");
+    let _ = std::fs::create_dir_all(&dir);
+    let (old, new) = edict_tests::hostile_version_pair(&dir);
+    let page = dir.join("hostile.html");
+    let (code, _, err) = edict(
+        &[
+            "diff",
+            "--format",
+            "html",
+            "-o",
+            &page.display().to_string(),
+            &old.display().to_string(),
+            &new.display().to_string(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let html = edict_tests::read(&page);
+    for bad in [
+        "<img",
+        "<script>document",
+        "<!--<",
+        "<b>label",
+        "\u{1b}",
+        "\u{202e}",
+    ] {
+        assert!(!html.contains(bad), "{bad:?} reached the page");
+    }
+    let dom = browse(&page, &dir.join("profile"), &["--dump-dom"]);
+    // The page's own script still ran over the embedded JSON, no injected
+    // script did, and the hostile texts are shown as text.
+    assert!(
+        dom.contains("data-rendered=\"ok\""),
+        "the page's script did not run"
+    );
+    assert!(!dom.contains("<title>pwned"), "an injected script ran");
+    assert!(
+        dom.contains("&lt;/script&gt;&lt;script&gt;document.title"),
+        "the obligation is not shown as text"
+    );
+    assert!(
+        dom.contains("[click](http://evil.example)"),
+        "the rationale is not shown as text"
+    );
+}

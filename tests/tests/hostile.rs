@@ -552,3 +552,133 @@ fn fmt_writes_through_a_link_and_keeps_permissions() {
     let leftovers = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(leftovers, 2, "a temporary file was left behind");
 }
+
+/// Markdown without its code spans and fenced blocks (a run of n
+/// backticks up to the next run of exactly n) and its backslash escapes.
+fn outside_code(md: &str) -> String {
+    let chars: Vec<char> = md.chars().collect();
+    let run_at = |i: usize| chars[i..].iter().take_while(|&&c| c == '`').count();
+    let (mut out, mut i) = (String::new(), 0);
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            '`' => {
+                let n = run_at(i);
+                let mut j = i + n;
+                while j < chars.len() && !(chars[j] == '`' && run_at(j) == n) {
+                    j += if chars[j] == '`' { run_at(j) } else { 1 };
+                }
+                i = j + n;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_text_reaches_no_terminal_or_markdown_reader_as_markup() {
+    let dir = scratch("hostile-diff");
+    let (old, new) = edict_tests::hostile_version_pair(&dir);
+    let (old, new) = (old.display().to_string(), new.display().to_string());
+    let (code, plain, err) = edict(&["diff", "--color", "never", &old, &new], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        plain.contains("allow under A"),
+        "the change was not reported:\n{plain}"
+    );
+    for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{202c}'] {
+        assert!(
+            !plain.contains(bad),
+            "{bad:?} reached the terminal:\n{plain}"
+        );
+    }
+    assert!(
+        plain.contains("\\u{1b}[31mred"),
+        "escapes are not shown visibly:\n{plain}"
+    );
+    // In colour, the only control sequences are the report's own colours.
+    let (_, colored, _) = edict(&["diff", "--color", "always", &old, &new], "");
+    for (i, _) in colored.match_indices('\u{1b}') {
+        let rest = &colored[i + 1..];
+        let sgr = rest.strip_prefix('[').and_then(|r| r.split_once('m'));
+        assert!(
+            sgr.is_some_and(|(code, _)| code.len() <= 2 && code.chars().all(|c| c.is_ascii_digit())),
+            "a foreign escape sequence: {:?}",
+            &rest[..rest.len().min(20)]
+        );
+    }
+    // Markdown: outside code spans and blocks (literal by definition), once
+    // escaped characters are removed, no markup is left.
+    let (_, md, _) = edict(&["diff", "--format", "markdown", &old, &new], "");
+    let outside_fences = outside_code(&md);
+    for bad in [
+        "<img", "<script", "<!--", "](", "![", "<b>", "http://", "www.evil",
+    ] {
+        assert!(
+            !outside_fences.contains(bad),
+            "{bad} in the Markdown report:\n{md}"
+        );
+    }
+    for bad in ['\u{1b}', '\u{202e}'] {
+        assert!(!md.contains(bad), "{bad:?} in the Markdown report");
+    }
+}
+
+#[test]
+fn a_repeated_set_member_is_reported_and_conflicts_are_grouped() {
+    let dir = scratch("lints");
+    let mut text = String::from(
+        "policy lints\nuse std.countries.*\ninput { destination: Country }\n\
+         authorization A \"a\" cite \"x\"\nauthorization B \"b\" cite \"x\"\n\
+         group G: Country = {CN, MO, CN}\njurisdiction US {\n",
+    );
+    for i in 0..60 {
+        let auth = if i % 2 == 0 { "A" } else { "B" };
+        text.push_str(&format!(
+            "  rule r{i} {{\n    when destination in {{CN}}\n    then allow under {auth}\n    sunset 2100-01-01\n    cite \"x\"\n  }}\n"
+        ));
+    }
+    text.push_str("}\n");
+    let path = dir.join("lints.edict");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let codes = check_codes(vec![path]).unwrap_or_else(|e| panic!("{e}"));
+    let count = |c: &str| codes.iter().filter(|x| *x == c).count();
+    assert_eq!(count("W0101"), 1, "{codes:?}");
+    // 60 rules that all overlap with two outcomes: one warning, not 900.
+    assert_eq!(count("W0502"), 1, "{codes:?}");
+}
+
+#[test]
+fn thousands_of_diagnostics_are_summarised_past_the_cap() {
+    let dir = scratch("many");
+    let mut text = String::from(
+        "policy many\nuse std.countries.*\ninput { destination: Country }\njurisdiction US {\n",
+    );
+    for i in 0..1_000 {
+        text.push_str(&format!(
+            "  rule r{i} {{ when destination in {{CN}} then deny }}\n"
+        ));
+    }
+    text.push_str("}\ngroup Bad: Country = {Q1}\n");
+    let path = dir.join("many.edict");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let path = path.display().to_string();
+    let (code, _, err) = edict(&["check", &path], "");
+    assert_eq!(code, 1);
+    // The one error is shown although it comes after 2,000 warnings.
+    assert!(err.contains("[E0101]"), "{err}");
+    assert_eq!(err.matches("Warning:").count(), 199, "{err}");
+    assert!(
+        err.contains("note: 1801 more diagnostics not shown (W0303 ×")
+            && err.contains("`edict check --format json` lists every one"),
+        "{}",
+        &err[err.len().saturating_sub(400)..]
+    );
+    let (_, json, _) = edict(&["check", "--format", "json", &path], "");
+    let all: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.as_array().map(Vec::len), Some(2_001));
+}

@@ -181,6 +181,59 @@ impl Ctx<'_> {
         }
     }
 
+    /// `W0101`: members written twice in one set literal (by their text:
+    /// the same name, ECCN, string, number, date or boolean). One warning
+    /// per set, at its first repetition, counting the others.
+    fn repeated_members(&mut self, items: &[Expr]) {
+        let mut first: std::collections::HashMap<String, Span> =
+            std::collections::HashMap::with_capacity(items.len());
+        let mut repeats: Vec<(Span, Span)> = Vec::new();
+        for item in items {
+            let key = match &item.kind {
+                ExprKind::Name(n) => format!("n{n}"),
+                ExprKind::Eccn(t) => format!("e{t}"),
+                ExprKind::Str(t) => format!("s{t}"),
+                ExprKind::Number(t) => format!("#{}", t.replace('_', "")),
+                ExprKind::Date(t) => format!("d{t}"),
+                ExprKind::Bool(b) => format!("b{b}"),
+                _ => continue,
+            };
+            match first.get(&key) {
+                Some(&at) => repeats.push((item.span, at)),
+                None => {
+                    first.insert(key, item.span);
+                }
+            }
+        }
+        let Some(&(span, at)) = repeats.first() else {
+            return;
+        };
+        let written = |s: Span| self.text.get(s.range()).unwrap_or("").to_string();
+        let mut d = self
+            .diag(
+                Code::RepeatedMember,
+                span,
+                format!("`{}` is already a member of this set", written(span)),
+            )
+            .label("repeated")
+            .with_secondary(self.path, at, "first listed here")
+            .help("remove the repeated member");
+        if repeats.len() > 1 {
+            let more: Vec<String> = repeats[1..]
+                .iter()
+                .take(5)
+                .map(|(s, _)| format!("`{}`", written(*s)))
+                .collect();
+            d = d.note(format!(
+                "{} more members of this set are repeats: {}{}",
+                repeats.len() - 1,
+                more.join(", "),
+                if repeats.len() > 6 { ", …" } else { "" }
+            ));
+        }
+        self.report(d);
+    }
+
     /// Types any expression. `expected` is the element or value type the
     /// context wants, used for messages and suggestions.
     pub fn expr(&mut self, e: &Expr, expected: Option<&Ty>, place: Place) -> Kind {
@@ -244,6 +297,7 @@ impl Ctx<'_> {
             },
             ExprKind::SetLit(items) => {
                 let mut elem: Option<Ty> = expected.cloned();
+                self.repeated_members(items);
                 for item in items {
                     match self.expr(item, elem.as_ref(), place) {
                         Kind::Value(ty) => match &elem {

@@ -85,6 +85,7 @@ registry! {
     MissingField = "E0113", None, "test leaves out an input field";
     UnknownJurisdiction = "E0114", None, "unknown jurisdiction";
     SourceRefused = "E0115", None, "source file refused";
+    RepeatedMember = "W0101", Some("repeated-member"), "member listed twice in a set";
     TypeMismatch = "E0201", None, "type mismatch";
     UnknownType = "E0202", None, "unknown type";
     BadOperator = "E0203", None, "operator does not apply to this type";

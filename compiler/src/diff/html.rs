@@ -11,22 +11,7 @@ use super::render::{
     Line, clause_texts, decision_text, event_text, line_diff, rules_text, status_text, summary_text,
 };
 use super::{Change, Report};
-
-/// Escapes text for HTML content and attributes.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape::html as esc;
 
 const STYLE: &str = "
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 78rem; padding: 0 1rem; color: #1b1b1b; }
@@ -84,10 +69,9 @@ pub fn page(r: &Report) -> String {
     timeline(&mut o, r);
     impact(&mut o, r);
     declarations(&mut o, r);
-    // `</` cannot close the script early: JSON escapes it as `<\/`.
-    let json = serde_json::to_string(r)
-        .unwrap_or_default()
-        .replace("</", "<\\/");
+    // No `<`, `>` or `&` in the JSON text: nothing in it can close the
+    // element or open a comment or another script.
+    let json = crate::escape::json_in_html(&serde_json::to_string(r).unwrap_or_default());
     let _ = writeln!(
         o,
         "<script type=\"application/json\" id=\"report-data\">{json}</script>"

@@ -333,21 +333,24 @@ fn where_text(c: &Change) -> String {
     }
 }
 
-/// The report as terminal text; `color` adds ANSI colours.
+/// The report as terminal text; `color` adds ANSI colours. Every text that
+/// comes from a policy is escaped ([`crate::escape::terminal`]): only the
+/// colours are control sequences.
 pub fn text(r: &Report, color: bool) -> String {
     let st = Style { color };
+    let e = |t: &str| crate::escape::terminal(t).into_owned();
     let mut o = String::new();
     let _ = writeln!(
         o,
         "{} {} → {}",
         st.paint("1", "edict diff"),
-        r.old.label,
-        r.new.label
+        e(&r.old.label),
+        e(&r.new.label)
     );
-    let _ = writeln!(o, "policy {}", r.new.policy);
+    let _ = writeln!(o, "policy {}", e(&r.new.policy));
     let _ = writeln!(o, "{}\n", summary_text(r));
     for n in &r.notes {
-        let _ = writeln!(o, "note: {n}");
+        let _ = writeln!(o, "note: {}", e(n));
     }
     if !r.notes.is_empty() {
         o.push('\n');
@@ -364,17 +367,17 @@ pub fn text(r: &Report, color: bool) -> String {
                 o,
                 "  {mark} {} {} {} ({})",
                 c.kind.as_str(),
-                c.name,
+                e(&c.name),
                 status_text(c.status),
-                where_text(c)
+                e(&where_text(c))
             );
             for clause in &c.clauses {
-                let _ = writeln!(o, "      {}", clause.clause);
+                let _ = writeln!(o, "      {}", e(&clause.clause));
                 for t in &clause.old {
-                    let _ = writeln!(o, "        {}", st.paint("31", &format!("- {t}")));
+                    let _ = writeln!(o, "        {}", st.paint("31", &format!("- {}", e(t))));
                 }
                 for t in &clause.new {
-                    let _ = writeln!(o, "        {}", st.paint("32", &format!("+ {t}")));
+                    let _ = writeln!(o, "        {}", st.paint("32", &format!("+ {}", e(t))));
                 }
             }
         }
@@ -388,29 +391,29 @@ pub fn text(r: &Report, color: bool) -> String {
                 "  {}. {} {}: {}",
                 i + 1,
                 st.direction(g.direction),
-                g.jurisdiction,
-                g.description
+                e(&g.jurisdiction),
+                e(&g.description)
             );
-            let _ = writeln!(o, "       before: {}", decision_text(&g.before));
-            let _ = writeln!(o, "       after:  {}", decision_text(&g.after));
+            let _ = writeln!(o, "       before: {}", e(&decision_text(&g.before)));
+            let _ = writeln!(o, "       after:  {}", e(&decision_text(&g.after)));
             let _ = writeln!(
                 o,
                 "       rules:  {} → {}",
-                rules_text(&g.before),
-                rules_text(&g.after)
+                e(&rules_text(&g.before)),
+                e(&rules_text(&g.after))
             );
             let _ = writeln!(
                 o,
                 "       e.g.    {}",
-                serde_json::to_string(&g.witness).unwrap_or_default()
+                e(&serde_json::to_string(&g.witness).unwrap_or_default())
             );
         }
         o.push('\n');
     }
     if !r.timeline.is_empty() {
         let _ = writeln!(o, "{}", st.paint("1", "Timeline"));
-        for e in &r.timeline {
-            let sides = match (e.old, e.new) {
+        for ev in &r.timeline {
+            let sides = match (ev.old, ev.new) {
                 (true, true) => "old and new".to_string(),
                 (true, false) => st.paint("31", "old only"),
                 _ => st.paint("32", "new only"),
@@ -418,32 +421,50 @@ pub fn text(r: &Report, color: bool) -> String {
             let _ = writeln!(
                 o,
                 "  {}  {} {}  [{sides}]",
-                e.date,
-                e.rule,
-                event_text(e.event)
+                ev.date,
+                e(&ev.rule),
+                event_text(ev.event)
             );
         }
     }
     o
 }
 
-/// Markdown table cells: pipes escaped, lines joined.
+/// Text from a policy as literal Markdown (no markup, links, images or
+/// HTML; safe in table cells).
 fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', "<br>")
+    crate::escape::markdown(text)
+}
+
+/// Text from a policy as a Markdown code span.
+fn code(text: &str) -> String {
+    crate::escape::markdown_code(text)
+}
+
+/// A fence for a code block holding `text`: longer than any run of
+/// backticks in it, so the text cannot close the block.
+fn fence(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
 }
 
 /// The report as Markdown, for a comment docket.
 pub fn markdown(r: &Report) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "# What changes: `{}` → `{}`\n", r.old.label, r.new.label);
-    let _ = writeln!(o, "Policy `{}`. {}.\n", r.new.policy, summary_text(r));
+    let _ = writeln!(
+        o,
+        "# What changes: {} → {}\n",
+        code(&r.old.label),
+        code(&r.new.label)
+    );
+    let _ = writeln!(o, "Policy {}. {}.\n", code(&r.new.policy), summary_text(r));
     let _ = writeln!(
         o,
         "Old table `{}`, new table `{}`.\n",
         r.old.table, r.new.table
     );
     for n in &r.notes {
-        let _ = writeln!(o, "> Note: {n}\n");
+        let _ = writeln!(o, "> Note: {}\n", md(n));
     }
     let _ = writeln!(o, "## Decisions that change\n");
     if r.impact.is_empty() {
@@ -457,16 +478,16 @@ pub fn markdown(r: &Report) -> String {
         for (i, g) in r.impact.iter().enumerate() {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} | {} → {} | `{}` |",
+                "| {} | {} | {} | {} | {} | {} | {} → {} | {} |",
                 i + 1,
-                g.jurisdiction,
+                md(&g.jurisdiction),
                 g.direction.as_str(),
                 md(&g.description),
                 md(&decision_text(&g.before)),
                 md(&decision_text(&g.after)),
                 md(&rules_text(&g.before)),
                 md(&rules_text(&g.after)),
-                md(&serde_json::to_string(&g.witness).unwrap_or_default())
+                code(&serde_json::to_string(&g.witness).unwrap_or_default())
             );
         }
         o.push('\n');
@@ -478,22 +499,22 @@ pub fn markdown(r: &Report) -> String {
     for c in &r.changes {
         let _ = writeln!(
             o,
-            "### {} `{}` — {}\n",
+            "### {} {} — {}\n",
             c.kind.as_str(),
-            c.name,
+            code(&c.name),
             status_text(c.status)
         );
         let w = where_text(c);
         if !w.is_empty() {
-            let _ = writeln!(o, "At `{w}`.\n");
+            let _ = writeln!(o, "At {}.\n", code(&w));
         }
         let _ = writeln!(o, "| Clause | Old | New |\n|---|---|---|");
         for clause in &c.clauses {
-            let cell = |v: &[String]| clause_texts(v, |t| format!("`{}`", md(t).replace('`', "'")));
+            let cell = |v: &[String]| clause_texts(v, code);
             let _ = writeln!(
                 o,
                 "| {} | {} | {} |",
-                clause.clause,
+                md(&clause.clause),
                 cell(&clause.old),
                 cell(&clause.new)
             );
@@ -502,15 +523,18 @@ pub fn markdown(r: &Report) -> String {
         let old = c.old.as_ref().and_then(|d| d.text.as_deref());
         let new = c.new.as_ref().and_then(|d| d.text.as_deref());
         if old.is_some() || new.is_some() {
-            let _ = writeln!(o, "```diff");
-            for line in line_diff(old.unwrap_or(""), new.unwrap_or("")) {
-                let _ = match line {
-                    Line::Same(t) => writeln!(o, " {t}"),
-                    Line::Old(t) => writeln!(o, "-{t}"),
-                    Line::New(t) => writeln!(o, "+{t}"),
+            let (old, new) = (old.unwrap_or(""), new.unwrap_or(""));
+            let fence = fence(&format!("{old}\n{new}"));
+            let _ = writeln!(o, "{fence}diff");
+            for line in line_diff(old, new) {
+                let (mark, t) = match line {
+                    Line::Same(t) => (' ', t),
+                    Line::Old(t) => ('-', t),
+                    Line::New(t) => ('+', t),
                 };
+                let _ = writeln!(o, "{mark}{}", crate::escape::terminal(t));
             }
-            let _ = writeln!(o, "```\n");
+            let _ = writeln!(o, "{fence}\n");
         }
     }
     if !r.timeline.is_empty() {
@@ -523,9 +547,9 @@ pub fn markdown(r: &Report) -> String {
             let yes = |b: bool| if b { "yes" } else { "—" };
             let _ = writeln!(
                 o,
-                "| {} | `{}` | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 e.date,
-                e.rule,
+                code(&e.rule),
                 event_text(e.event),
                 yes(e.old),
                 yes(e.new)
