@@ -245,7 +245,10 @@ mod tests {
         );
         let doc = "<!--<script></script>& \u{202e}\u{E0041}\u{2028}";
         let json = json_in_html(&serde_json::json!({ "doc": doc }).to_string());
-        assert!(!json.contains(['<', '>', '&', '\u{202e}', '\u{E0041}', '\u{2028}']), "{json}");
+        assert!(
+            !json.contains(['<', '>', '&', '\u{202e}', '\u{E0041}', '\u{2028}']),
+            "{json}"
+        );
         let back: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
         assert_eq!(back["doc"], doc);
     }

@@ -60,53 +60,68 @@ impl FileSystem for RealFs {
     }
 
     fn edict_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-        let root = std::fs::canonicalize(dir)?;
-        let mut seen = BTreeSet::from([root.clone()]);
-        let mut out = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for entry in std::fs::read_dir(&d)? {
-                let entry = entry?;
-                let path = entry.path();
-                let is_edict = path.extension().is_some_and(|e| e == "edict");
-                let kind = entry.file_type()?;
-                let is_dir = if kind.is_symlink() {
-                    match std::fs::canonicalize(&path) {
-                        // A dangling link: read (and reported) if it names a source.
-                        Err(_) => false,
-                        Ok(target) => {
-                            let target_is_dir = target.is_dir();
-                            if !target.starts_with(&root) && (target_is_dir || is_edict) {
-                                return Err(refused(format!(
-                                    "`{}` is a symbolic link to `{}`, outside `{}`; \
-                                     links in a policy folder must stay inside it",
-                                    path.display(),
-                                    target.display(),
-                                    dir.display()
-                                )));
-                            }
-                            target_is_dir
-                        }
-                    }
-                } else {
-                    kind.is_dir()
-                };
-                if is_dir {
-                    if seen.insert(std::fs::canonicalize(&path)?) {
-                        stack.push(path);
-                    }
-                } else if is_edict {
-                    out.push(path);
-                }
-            }
-        }
-        out.sort();
-        Ok(out)
+        edict_files_within(dir, usize::MAX)
     }
 
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         std::fs::canonicalize(path)
     }
+}
+
+/// Every `.edict` file under `dir`, sorted, by [`RealFs`]'s rules for links;
+/// fails once more than `max_entries` folder entries have been looked at
+/// (the language server bounds the folder it walks for a document).
+pub fn edict_files_within(dir: &Path, max_entries: usize) -> io::Result<Vec<PathBuf>> {
+    let root = std::fs::canonicalize(dir)?;
+    let mut seen = BTreeSet::from([root.clone()]);
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let mut entries = 0usize;
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            entries += 1;
+            if entries > max_entries {
+                return Err(io::Error::other(format!(
+                    "`{}` holds more than {max_entries} files and folders",
+                    dir.display()
+                )));
+            }
+            let path = entry.path();
+            let is_edict = path.extension().is_some_and(|e| e == "edict");
+            let kind = entry.file_type()?;
+            let is_dir = if kind.is_symlink() {
+                match std::fs::canonicalize(&path) {
+                    // A dangling link: read (and reported) if it names a source.
+                    Err(_) => false,
+                    Ok(target) => {
+                        let target_is_dir = target.is_dir();
+                        if !target.starts_with(&root) && (target_is_dir || is_edict) {
+                            return Err(refused(format!(
+                                "`{}` is a symbolic link to `{}`, outside `{}`; \
+                                 links in a policy folder must stay inside it",
+                                path.display(),
+                                target.display(),
+                                dir.display()
+                            )));
+                        }
+                        target_is_dir
+                    }
+                }
+            } else {
+                kind.is_dir()
+            };
+            if is_dir {
+                if seen.insert(std::fs::canonicalize(&path)?) {
+                    stack.push(path);
+                }
+            } else if is_edict {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// An I/O error carrying the `E0115` refusal.
@@ -265,6 +280,28 @@ impl FileSystem for Overlay {
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         RealFs.canonicalize(path)
     }
+}
+
+/// The `.edict` files of a folder read into memory, within bounds: at most
+/// `max_entries` folder entries walked and `max_bytes` read in all (each
+/// file by [`RealFs`]'s rules). The language server loads a document's
+/// project this way before it takes its lock.
+pub fn snapshot(dir: &Path, max_entries: usize, max_bytes: u64) -> io::Result<MemoryFs> {
+    let mut fs = MemoryFs::default();
+    let mut total = 0u64;
+    for file in edict_files_within(dir, max_entries)? {
+        let bytes = RealFs.read(&file)?;
+        total += bytes.len() as u64;
+        if total > max_bytes {
+            return Err(io::Error::other(format!(
+                "the `.edict` files under `{}` hold more than {} MiB",
+                dir.display(),
+                max_bytes >> 20
+            )));
+        }
+        fs.files.insert(normalize(&file), bytes);
+    }
+    Ok(fs)
 }
 
 /// Resolves `.` and `..` lexically.

@@ -112,6 +112,11 @@ pub fn rename(
                 .into(),
         );
     }
+    let (text, index) = text_of(db, doc.file);
+    let offset = index.offset(&text, pos);
+    if let Some(why) = edit::rename_conflict(db, doc.ws, doc.file, offset, new_name) {
+        return Err(format!("cannot rename to `{new_name}`: {why}"));
+    }
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for loc in references(db, doc, pos, locate) {
         changes

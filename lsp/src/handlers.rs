@@ -115,6 +115,26 @@ impl Backend {
             .await;
     }
 
+    /// `edict/invalid`: a malformed request whose id could be read; it is
+    /// answered with the JSON-RPC error "invalid request" and logged.
+    pub async fn invalid(&self, params: serde_json::Value) -> Result<()> {
+        let why = params["message"]
+            .as_str()
+            .unwrap_or("malformed request")
+            .to_string();
+        self.client
+            .log_message(
+                MessageType::ERROR,
+                format!("refused a malformed request: {why}"),
+            )
+            .await;
+        Err(jsonrpc::Error {
+            code: jsonrpc::ErrorCode::InvalidRequest,
+            message: why.into(),
+            data: None,
+        })
+    }
+
     /// `edict/stdlib`: the text of an embedded standard library module, for
     /// the read-only documents that definitions point into.
     pub async fn stdlib_request(&self, params: TextDocumentIdentifier) -> Result<String> {
@@ -253,7 +273,23 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let d = params.text_document;
-        let doc = self.lock().open(d.uri, d.text, d.version);
+        // The project is read from disk without the lock (bounded), so
+        // other requests go on meanwhile; the document is then opened
+        // under the lock before any await, keeping edits in order.
+        let loaded =
+            crate::state::project_folder(&d.uri).is_none_or(|f| self.lock().has_project(&f));
+        let preload = if loaded {
+            None
+        } else {
+            crate::state::preload(&d.uri)
+        };
+        let problem = preload
+            .as_ref()
+            .and_then(|p| p.problem().map(str::to_string));
+        let doc = self.lock().open(d.uri, d.text, d.version, preload);
+        if let Some(why) = problem {
+            self.client.log_message(MessageType::WARNING, why).await;
+        }
         self.bump();
         self.schedule_diagnostics(doc.ws);
     }

@@ -110,6 +110,7 @@ pub async fn serve_stdio() {
         .custom_method("edict/diff", Backend::diff_request)
         .custom_method("edict/stdlib", Backend::stdlib_request)
         .custom_method(framing::MALFORMED, Backend::malformed)
+        .custom_method(framing::INVALID, Backend::invalid)
         .finish();
     let (reader, writer) = tokio::io::duplex(1 << 16);
     tokio::spawn(framing::sanitize(tokio::io::stdin(), writer));

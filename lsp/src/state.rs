@@ -2,16 +2,19 @@
 //! open documents belong to, and the open documents.
 //!
 //! A document's project is the folder it is in (every `.edict` file under
-//! it, with the modules they import), loaded from disk when its first
-//! document opens; open buffers then replace the files' text. Only the
-//! request loop's writer touches this state, under one lock, before any
-//! await, so edits apply in the order they arrive.
+//! it, with the modules they import), read from disk when its first
+//! document opens — by [`preload`], before the lock is taken, and within
+//! bounds ([`MAX_PROJECT_ENTRIES`], [`MAX_PROJECT_BYTES`]): a document at
+//! the file-system root, outside any file, or in a folder too large to
+//! walk is a project of its own buffer. Open buffers then replace the
+//! files' text. Only the request loop's writer touches this state, under
+//! one lock, before any await, so edits apply in the order they arrive.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use edict_compiler::db::{Database, Origin, Settings, SourceFile, Workspace};
-use edict_compiler::project::{RealFs, load_workspace};
+use edict_compiler::project::{MemoryFs, load_workspace, snapshot};
 use salsa::Setter;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
@@ -40,6 +43,51 @@ pub struct State {
     docs: BTreeMap<String, Doc>,
 }
 
+/// The most files and folders walked to find a document's project.
+pub const MAX_PROJECT_ENTRIES: usize = 20_000;
+
+/// The most bytes of `.edict` files read for one project.
+pub const MAX_PROJECT_BYTES: u64 = 256 << 20;
+
+/// A project read from disk before the lock is taken: its folder and files,
+/// or why the document is checked alone.
+pub struct Preload {
+    folder: PathBuf,
+    files: Result<MemoryFs, String>,
+}
+
+impl Preload {
+    /// Why the project could not be read, if it could not.
+    pub fn problem(&self) -> Option<&str> {
+        self.files.as_ref().err().map(String::as_str)
+    }
+}
+
+/// The folder whose `.edict` files form a document's project: the one it
+/// is in, unless that is the file-system root or the URI names no file.
+pub fn project_folder(uri: &Uri) -> Option<PathBuf> {
+    let path = uri.to_file_path()?.into_owned();
+    let folder = path.parent()?;
+    folder.parent()?;
+    Some(folder.to_path_buf())
+}
+
+/// Reads the project of a document at `uri` (without the lock).
+pub fn preload(uri: &Uri) -> Option<Preload> {
+    let folder = project_folder(uri)?;
+    let files = if folder.is_dir() {
+        snapshot(&folder, MAX_PROJECT_ENTRIES, MAX_PROJECT_BYTES).map_err(|e| {
+            format!(
+                "{e}; only the open documents of `{}` are checked",
+                folder.display()
+            )
+        })
+    } else {
+        Ok(MemoryFs::default())
+    };
+    Some(Preload { folder, files })
+}
+
 /// The path of a `file:` URI, or a made-up one for other schemes.
 pub fn path_of(uri: &Uri) -> PathBuf {
     uri.to_file_path()
@@ -63,20 +111,28 @@ impl State {
         self.projects.values().copied().collect()
     }
 
-    /// The project of a folder, loaded from disk the first time.
-    fn project(&mut self, folder: &Path) -> Workspace {
+    /// Whether the project of a folder is loaded.
+    pub fn has_project(&self, folder: &Path) -> bool {
+        self.projects.contains_key(folder)
+    }
+
+    /// The project of a folder: loaded already, or from `preload`, or
+    /// (without one) a project of the buffer alone.
+    fn project(&mut self, folder: &Path, preload: Option<Preload>) -> Workspace {
         if let Some(ws) = self.projects.get(folder) {
             return *ws;
         }
-        // A folder that cannot be read (an untitled buffer's) is a project
-        // of the buffer alone.
-        let paths = if folder.is_dir() {
-            vec![folder.to_path_buf()]
-        } else {
+        let files = preload
+            .filter(|p| p.folder == folder)
+            .and_then(|p| p.files.ok())
+            .unwrap_or_default();
+        let paths = if files.files.is_empty() {
             Vec::new()
+        } else {
+            vec![folder.to_path_buf()]
         };
-        let ws = load_workspace(&mut self.db, &RealFs, &paths, Settings::default())
-            .or_else(|_| load_workspace(&mut self.db, &RealFs, &[], Settings::default()))
+        let ws = load_workspace(&mut self.db, &files, &paths, Settings::default())
+            .or_else(|_| load_workspace(&mut self.db, &files, &[], Settings::default()))
             .unwrap_or_else(|_| {
                 Workspace::new(&self.db, Vec::new(), BTreeMap::new(), Settings::default())
             });
@@ -84,11 +140,13 @@ impl State {
         ws
     }
 
-    /// Opens (or reopens) a document with its text.
-    pub fn open(&mut self, uri: Uri, text: String, version: i32) -> Doc {
+    /// Opens (or reopens) a document with its text; `preload` is its
+    /// project as read from disk when not loaded yet ([`preload`]).
+    pub fn open(&mut self, uri: Uri, text: String, version: i32, preload: Option<Preload>) -> Doc {
         let path = path_of(&uri);
-        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let ws = self.project(&folder);
+        // A document outside any folder of its own has a project of one.
+        let folder = project_folder(&uri).unwrap_or_else(|| path.clone());
+        let ws = self.project(&folder, preload);
         let shown = path.display().to_string();
         let existing = ws
             .files(&self.db)

@@ -623,3 +623,68 @@ fn editing_a_group_updates_the_modules_that_import_it() {
     assert_eq!(def["result"]["uri"], ug.as_str(), "{def}");
     c.stop();
 }
+
+#[test]
+fn json_that_is_not_json_rpc_root_documents_junk_and_conflicting_renames() {
+    let file = project("hostile", POLICY);
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
+    let u = c.open(&file, POLICY);
+    // Valid JSON that is no JSON-RPC message: logged, never the end.
+    for body in [
+        "null",
+        "42",
+        "[]",
+        r#"[{"jsonrpc": "2.0", "id": 1, "method": "shutdown"}]"#,
+        r#"{"jsonrpc": "2.0", "id": true, "method": "textDocument/hover"}"#,
+        r#"{"jsonrpc": "2.0", "id": 1.5, "method": "textDocument/hover"}"#,
+        r#"{"jsonrpc": "1.0", "id": 3, "method": "shutdown"}"#,
+        r#"{"id": 4}"#,
+    ] {
+        c.send_raw(body);
+    }
+    // A malformed request whose id can be read gets "invalid request".
+    c.send_raw(r#"{"jsonrpc": "2.0", "id": 901, "method": "textDocument/hover", "params": 7}"#);
+    let r = c.response(901);
+    assert_eq!(r["error"]["code"], -32600, "{r}");
+    // 8 MB of junk without a header, then a request: still answered.
+    let junk = vec![b'x'; 8 << 20];
+    c.stdin.write_all(&junk).unwrap_or_default();
+    let (line, col) = pos(POLICY, "Watched:");
+    assert!(hover_text(&mut c, &u, line, col).contains("China"));
+    // A document at the file-system root and one that is no file: each is
+    // a project of its own buffer (no walk of the disk), and is answered.
+    for root_doc in ["file:///root-level.edict", "untitled:Untitled-1"] {
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": root_doc, "languageId": "edict", "version": 1, "text": POLICY}}),
+        );
+        assert!(
+            hover_text(&mut c, root_doc, line, col).contains("China"),
+            "{root_doc}"
+        );
+    }
+    // Renaming a group to a name already in use is refused; to a free one, not.
+    let taken = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": u}, "position": {"line": line, "character": col}, "newName": "D5"}),
+    );
+    let message = taken["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("`D5` is already a name"), "{taken}");
+    let taken = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": u}, "position": {"line": line, "character": col}, "newName": "destination"}),
+    );
+    assert!(
+        taken["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("input field"),
+        "{taken}"
+    );
+    let free = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": u}, "position": {"line": line, "character": col}, "newName": "Watchlist"}),
+    );
+    assert!(free.get("error").is_none(), "{free}");
+    c.stop();
+}

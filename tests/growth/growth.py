@@ -124,6 +124,14 @@ def overrides_chain(n):
     return {"policy.edict": HEAD + jurisdiction(body)}
 
 
+def overrides_hub(n):
+    body = rule("general", "destination in {CN}")
+    for i in range(1, n):
+        body += (f"  rule x{i} overrides general {{\n    when destination in {{CN}} and item in {{{eccn(i)}}}\n"
+                 f"    then allow\n    sunset 2100-01-01\n    cite \"x\"\n  }}\n")
+    return {"policy.edict": HEAD + jurisdiction(body)}
+
+
 def jurisdictions(n):
     return {"policy.edict": HEAD + "".join(
         jurisdiction(rule("r", f"item in {{{eccn(i)}}}"), name=f"J{i}") for i in range(n))}
@@ -165,6 +173,7 @@ SHAPES = {
     "eccn_group": (375, eccn_group),
     "country_sets": (250, country_sets),
     "overrides_chain": (125, overrides_chain),
+    "overrides_hub": (250, overrides_hub),
     "jurisdictions": (125, jurisdictions),
     "tests": (250, tests),
     "tiers_and_assess": (25, tiers_and_assess),

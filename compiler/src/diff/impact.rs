@@ -192,6 +192,10 @@ fn tier_rows(space: &Space, table: &Table) -> Vec<(Conj, usize)> {
 
 /// What a row contributes to decisions and where: its identity for the
 /// comparison (the source location and prose do not change decisions).
+/// What of a row a decision compares: a row whose cells and decision
+/// payload are equal in both versions cannot change a decision, whatever
+/// its rule's name or citations (shown in regions, never compared), so a
+/// citation fix costs no exploration.
 fn content_key(row: &Row, tiers: &[String]) -> String {
     // A test of the tier is by rank: equal only on the same scale.
     let scale = row
@@ -199,7 +203,6 @@ fn content_key(row: &Row, tiers: &[String]) -> String {
         .contains_key(crate::table::TIER_COLUMN)
         .then_some(tiers);
     serde_json::to_string(&(
-        &row.rule,
         &row.cells,
         scale,
         row.outcome,
@@ -208,7 +211,6 @@ fn content_key(row: &Row, tiers: &[String]) -> String {
         &row.reasons,
         row.review,
         &row.obligations,
-        &row.citations,
     ))
     .unwrap_or_default()
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{SymbolKind, Target, definition, name_at, rule_status, symbols};
+use super::{SymbolKind, Target, definition, name_at, rule_status, scope, symbols};
 use crate::check::scope::Binding;
 use crate::check::summary::Export;
 use crate::db::{Db, Origin, SourceFile, Workspace, parse_file, policy_env};
@@ -270,6 +270,74 @@ pub fn references(
 
 fn same_target(a: &Target, b: &Target) -> bool {
     a.file == b.file && a.name_span == b.name_span
+}
+
+/// Why renaming the declaration named at `offset` to `new_name` would
+/// change or break the policy, if it would: a rule of the same
+/// jurisdiction already has that name, or, for a group, enum, value or
+/// authorization, the name is already bound (declared, imported, a field or
+/// a tier) in a module that declares, imports or refers to it.
+pub fn rename_conflict(
+    db: &dyn Db,
+    ws: Workspace,
+    file: SourceFile,
+    offset: usize,
+    new_name: &str,
+) -> Option<String> {
+    let target = definition(db, ws, file, offset)?;
+    if target.name == new_name {
+        return None;
+    }
+    if target.kind == SymbolKind::Rule {
+        let jurisdiction_of = |f: SourceFile, rule: Option<&str>, span: Option<Span>| {
+            symbols(db, f)
+                .into_iter()
+                .filter(|j| j.kind == SymbolKind::Jurisdiction)
+                .find_map(|j| {
+                    j.children
+                        .iter()
+                        .any(|r| {
+                            r.kind == SymbolKind::Rule
+                                && rule.is_none_or(|n| r.name == n)
+                                && span.is_none_or(|s| f == target.file && r.name_span == s)
+                        })
+                        .then(|| j.name.clone())
+                })
+        };
+        let home = jurisdiction_of(target.file, None, Some(target.name_span))?;
+        let taken = ws
+            .files(db)
+            .iter()
+            .any(|&f| jurisdiction_of(f, Some(new_name), None).is_some_and(|j| j == home));
+        return taken.then(|| format!("jurisdiction `{home}` already has a rule `{new_name}`"));
+    }
+    let env = policy_env(db, ws);
+    if env.fields.contains_key(new_name) {
+        return Some(format!("`{new_name}` is an input field"));
+    }
+    if env
+        .tiers
+        .as_ref()
+        .is_some_and(|(_, t)| t.iter().any(|t| t == new_name))
+    {
+        return Some(format!("`{new_name}` is a tier"));
+    }
+    let mut files: Vec<SourceFile> = references(db, ws, file, offset)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    files.push(target.file);
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(*f));
+    for f in files {
+        if scope(db, ws, f).contains_key(new_name) {
+            return Some(format!(
+                "`{new_name}` is already a name in `{}`",
+                crate::db::module_name(db, f)
+            ));
+        }
+    }
+    None
 }
 
 /// Whether the name at `offset` can be renamed: a project declaration

@@ -252,6 +252,28 @@ impl IntervalSet {
         }
     }
 
+    /// Whether some value is in both, in O(k log n) for sets of k and n
+    /// intervals (no set is built): each interval of the smaller set is
+    /// looked up in the larger by binary search.
+    pub fn intersects(&self, other: &IntervalSet) -> bool {
+        let (small, large) = if self.parts.len() <= other.parts.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        small.parts.iter().any(|&(lo, hi)| {
+            // The first interval of `large` ending above `lo` is the only
+            // one that can meet (lo, hi): those after it start later still.
+            let k = large
+                .parts
+                .partition_point(|&(_, h)| h.cmp_total(lo) != Ordering::Greater);
+            large
+                .parts
+                .get(k)
+                .is_some_and(|&(l, h)| max_cut(l, lo).cmp_total(min_cut(h, hi)) == Ordering::Less)
+        })
+    }
+
     fn union(&self, other: &IntervalSet) -> IntervalSet {
         self.complement()
             .intersect(&other.complement())
@@ -340,6 +362,7 @@ impl ColSet {
     pub fn intersects(&self, other: &ColSet) -> bool {
         match (self, other) {
             (ColSet::Classes(a), ColSet::Classes(b)) => a.intersects(b),
+            (ColSet::Ranges(a), ColSet::Ranges(b)) => a.intersects(b),
             _ => !self.intersect(other).is_empty(),
         }
     }
@@ -484,6 +507,41 @@ mod tests {
         assert!(open(true).is_empty());
         assert!(!open(false).is_empty());
         assert!(!IntervalSet::point(7.0, false).is_empty());
+    }
+
+    #[test]
+    fn intersects_agrees_with_intersect() {
+        // Unions of random points and ranges over a few values, both kinds.
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % n
+        };
+        for _ in 0..5_000 {
+            let discrete = next(2) == 0;
+            let mut make = || {
+                let mut set = IntervalSet {
+                    parts: Vec::new(),
+                    discrete,
+                };
+                for _ in 0..next(5) {
+                    let a = next(10) as f64;
+                    let part = match next(3) {
+                        0 => IntervalSet::point(a, discrete),
+                        1 => IntervalSet::between(
+                            Cut::Before(a),
+                            Cut::Before(a + next(4) as f64),
+                            discrete,
+                        ),
+                        _ => IntervalSet::between(Cut::After(a), Cut::Top, discrete),
+                    };
+                    set = set.union(&part);
+                }
+                set
+            };
+            let (a, b) = (make(), make());
+            assert_eq!(a.intersects(&b), !a.intersect(&b).is_empty(), "{a:?} {b:?}");
+        }
     }
 
     #[test]
