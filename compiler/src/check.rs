@@ -12,6 +12,7 @@ mod rules;
 pub(crate) mod scope;
 pub mod summary;
 mod tests_decl;
+mod text;
 pub(crate) mod types;
 
 use crate::date::Date;
@@ -115,6 +116,7 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<Diagnosti
                 .help("save the file as UTF-8"),
         );
     }
+    out.extend(text::lints(path, file.text(db), &parsed.comments));
     let env = policy_env(db, ws);
     let today = ws.settings(db).today.unwrap_or_else(Date::today);
     let mut ctx = Ctx {

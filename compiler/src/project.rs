@@ -354,6 +354,15 @@ pub fn load(fs: &dyn FileSystem, paths: &[PathBuf], settings: Settings) -> io::R
     load_into(Database::default(), fs, paths, settings)
 }
 
+/// A project of one policy file given as text (with the standard library),
+/// as `/policy.edict` in memory: for tests and fuzzing.
+pub fn load_text(text: &str, settings: Settings) -> io::Result<Project> {
+    let mut fs = MemoryFs::default();
+    let path = PathBuf::from("/policy.edict");
+    fs.files.insert(path.clone(), text.as_bytes().to_vec());
+    load(&fs, &[path], settings)
+}
+
 /// [`load`] into a given database (one that logs its queries, say).
 pub fn load_into(
     mut db: Database,

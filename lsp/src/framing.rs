@@ -61,6 +61,24 @@ where
     }
 }
 
+/// What [`sanitize`] passes on for a whole input, fed in chunks of
+/// `chunk` bytes: the body of each frame (for tests and fuzzing; every
+/// body passed on is a well-formed JSON-RPC message).
+pub fn sanitized_bodies(input: &[u8], chunk: usize) -> Vec<Vec<u8>> {
+    let mut framer = Framer::default();
+    let mut out = Vec::new();
+    for piece in input.chunks(chunk.max(1)) {
+        framer.push(piece);
+        while let Some(frame) = framer.next_frame() {
+            out.push(match frame {
+                Frame::Body(body) => checked(body),
+                Frame::TooLarge(n) => malformed(&format!("a message of {n} bytes is too large")),
+            });
+        }
+    }
+    out
+}
+
 /// The body as it is when it is a well-formed JSON-RPC 2.0 message, else
 /// its replacement.
 fn checked(body: Vec<u8>) -> Vec<u8> {
@@ -82,7 +100,7 @@ fn checked(body: Vec<u8>) -> Vec<u8> {
 
 /// What makes a JSON value other than a JSON-RPC 2.0 request, notification
 /// or response (as the Language Server Protocol uses them: no batches).
-fn problem(message: &serde_json::Value) -> Option<String> {
+pub fn problem(message: &serde_json::Value) -> Option<String> {
     let Some(object) = message.as_object() else {
         return Some(match message {
             serde_json::Value::Array(_) => {

@@ -70,6 +70,8 @@ registry! {
     DuplicateClause = "E0009", None, "clause given twice";
     MissingClause = "E0010", None, "required clause missing";
     TooManyErrors = "E0011", None, "too many syntax errors";
+    HiddenText = "W0001", Some("hidden-text"), "bidirectional or invisible character";
+    MixedScriptText = "W0002", Some("mixed-script-text"), "string mixing Latin with look-alike scripts";
     UnknownName = "E0101", None, "unknown name";
     UnknownModule = "E0102", None, "unknown module";
     ModuleOutsideRoot = "E0103", None, "module outside the project root";
