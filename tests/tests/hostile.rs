@@ -682,3 +682,21 @@ fn thousands_of_diagnostics_are_summarised_past_the_cap() {
     let all: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(all.as_array().map(Vec::len), Some(2_001));
 }
+
+#[test]
+fn a_hundred_thousand_unknown_names_on_one_line_are_reported_without_drawing_it() {
+    let dir = scratch("unknown");
+    let names: Vec<String> = (0..100_000).map(|i| format!("Q{i}")).collect();
+    let text = format!(
+        "policy p\nuse std.countries.*\ngroup G: Country = {{{}}}\n",
+        names.join(", ")
+    );
+    let path = dir.join("p.edict");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, err) = edict(&["check", &path.display().to_string()], "");
+    assert_eq!(code, 1);
+    // 200 shown, without the 700 kB line under each, and the rest counted.
+    assert!(err.len() < 100_000, "{} bytes of diagnostics", err.len());
+    assert!(err.contains("its source is not drawn"), "{}", &err[..500]);
+    assert!(err.contains("note: 99800 more diagnostics not shown (E0101 ×99800)"));
+}

@@ -560,7 +560,15 @@ impl Ctx<'_> {
 
     /// Reports an unknown name, tailored to the type the context expects.
     pub fn unknown_name(&mut self, name: &str, span: Span, expected: Option<&Ty>) {
+        // Past the file's budget of suggestion searches, the candidates are
+        // not even listed (each list is the whole scope).
+        let searching = self.suggestion_budget > 0;
         let (what, candidates): (String, Vec<(String, Option<String>)>) = match expected {
+            Some(Ty::Country) if !searching => ("country".into(), Vec::new()),
+            Some(Ty::Enum(_, enum_name)) if !searching => {
+                (format!("`{enum_name}` variant"), Vec::new())
+            }
+            _ if !searching => ("name".into(), Vec::new()),
             Some(ty @ Ty::Country) => ("country".into(), self.variants_of(ty)),
             Some(ty @ Ty::Enum(_, enum_name)) => {
                 (format!("`{enum_name}` variant"), self.variants_of(ty))
@@ -604,7 +612,7 @@ impl Ctx<'_> {
         };
         if !close.is_empty() {
             d = super::with_suggestions(d, span, &close);
-        } else if expected == Some(&Ty::Country) || self.is_country_code(name) {
+        } else if searching && (expected == Some(&Ty::Country) || self.is_country_code(name)) {
             d = d.help("country codes come from `use std.countries.*`");
         }
         if self.is_country_code(name) && self.scope.get(name).is_none() {
@@ -636,9 +644,13 @@ impl Ctx<'_> {
     }
 
     fn is_country_code(&self, name: &str) -> bool {
-        self.variants_of(&Ty::Country)
-            .iter()
-            .any(|(c, _)| c == name)
+        // One look-up in the countries module's exports (no list is built).
+        crate::db::module_file(self.db, self.ws, super::types::COUNTRIES_MODULE).is_some_and(|f| {
+            matches!(
+                crate::db::file_summary(self.db, f).exports.get(name),
+                Some(Export::Variant { enum_name, .. }) if enum_name == "Country"
+            )
+        })
     }
 }
 

@@ -42,12 +42,20 @@ pub fn render_text(
             .map(|(k, v)| (k.clone(), terminal_same_len(v).into_owned())),
     );
     let shown = shown(diagnostics);
+    let indexes: BTreeMap<&str, LineIndex> = sources
+        .iter()
+        .map(|(k, v)| (k.as_str(), LineIndex::new(v)))
+        .collect();
     for d in diagnostics
         .iter()
         .zip(&shown)
         .filter(|(_, s)| **s)
         .map(|(d, _)| d)
     {
+        if let Some(long) = long_line(d, &indexes) {
+            plain(&mut out, d, &indexes, long)?;
+            continue;
+        }
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -116,6 +124,66 @@ pub fn render_text(
     out.flush()
 }
 
+/// Source lines longer than this are not drawn under a diagnostic.
+pub const SNIPPET_LINE: usize = 1_000;
+
+/// The length of the longest line a diagnostic's labels sit on, when one is
+/// longer than [`SNIPPET_LINE`].
+fn long_line(d: &Diagnostic, indexes: &BTreeMap<&str, LineIndex>) -> Option<usize> {
+    std::iter::once(&d.primary)
+        .chain(&d.secondary)
+        .filter_map(|l| {
+            indexes
+                .get(l.file.as_str())
+                .map(|i| i.line_len(l.span.start))
+        })
+        .max()
+        .filter(|&len| len > SNIPPET_LINE)
+}
+
+/// A diagnostic without its source snippet (its line is too long to draw):
+/// the message, each label's position and message, notes and help.
+fn plain(
+    out: &mut dyn Write,
+    d: &Diagnostic,
+    indexes: &BTreeMap<&str, LineIndex>,
+    long: usize,
+) -> std::io::Result<()> {
+    use crate::escape::terminal;
+    let kind = match d.severity {
+        Severity::Error => "Error",
+        Severity::Warning => "Warning",
+    };
+    writeln!(
+        out,
+        "[{}] {kind}: {}",
+        d.code.as_str(),
+        terminal(&d.message)
+    )?;
+    for l in std::iter::once(&d.primary).chain(&d.secondary) {
+        let (line, col) = indexes
+            .get(l.file.as_str())
+            .map_or((1, 1), |i| i.line_col(l.span.start));
+        writeln!(
+            out,
+            "   --> {}:{line}:{col}: {}",
+            terminal(&l.file),
+            terminal(&l.message)
+        )?;
+    }
+    writeln!(
+        out,
+        "   = note: the line has {long} bytes; its source is not drawn"
+    )?;
+    for note in &d.notes {
+        writeln!(out, "   = note: {}", terminal(note))?;
+    }
+    if let Some(help) = &d.help {
+        writeln!(out, "   = help: {}", terminal(help))?;
+    }
+    Ok(())
+}
+
 /// Which diagnostics [`render_text`] shows: all when they are few, else
 /// the first [`TEXT_LIMIT`], errors before warnings (in their order).
 fn shown(diagnostics: &[Diagnostic]) -> Vec<bool> {
@@ -144,6 +212,14 @@ impl<'t> LineIndex<'t> {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { text, starts }
+    }
+
+    /// The length in bytes of the line holding a byte offset.
+    fn line_len(&self, offset: u32) -> usize {
+        let offset = (offset as usize).min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let end = self.starts.get(line).map_or(self.text.len(), |&s| s - 1);
+        end - self.starts[line - 1]
     }
 
     /// 1-based line and column (in characters) of a byte offset.

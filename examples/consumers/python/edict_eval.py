@@ -137,6 +137,13 @@ class Table:
             self.rows = doc["decision_table"]
         except (KeyError, TypeError) as e:
             raise TableError("E0503", f"the table misses {e}")
+        # Section 1, step 4: nothing listed twice, and a `date` column.
+        for what, names in [("column", [c["name"] for c in doc["columns"]]), ("jurisdiction", self.jurisdictions),
+                            ("tier", self.tiers)] + [(f"value of {c['name']}", c.get("domain", [])) for c in doc["columns"]]:
+            if len(set(names)) != len(names):
+                raise TableError("E0503", f"a {what} is listed twice")
+        if self.columns.get("date", {}).get("type") != "date":
+            raise TableError("E0503", "the table has no column `date` of type `date`")
         for row in self.tier_rows + self.rows:
             for name, cell in row["cells"].items():
                 if name != "tier" and name not in self.columns:

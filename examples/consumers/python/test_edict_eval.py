@@ -64,6 +64,18 @@ class Refusals(unittest.TestCase):
             Table(tampered.encode())
         self.assertEqual(caught.exception.code, "E0503")
 
+    def test_ambiguous_tables_are_malformed(self):
+        doc = load()
+        doc["columns"].append(doc["columns"][1])
+        self.assert_table_error(doc, "E0503")
+        doc = load()
+        domain = next(c["domain"] for c in doc["columns"] if c.get("domain"))
+        domain.append(domain[0])
+        self.assert_table_error(doc, "E0503")
+        doc = load()
+        doc["columns"] = [c for c in doc["columns"] if c["name"] != "date"]
+        self.assert_table_error(doc, "E0503")
+
     def test_lines_end_at_newline_only_and_long_lines_are_counted(self):
         stream = io.BytesIO(b"a\rb\n \t\r\n" + b"x" * (MAX_LINE + 5) + b"\n\xff\nlast")
         self.assertEqual(list(read_lines(stream)), [(1, b"a\rb"), (3, None), (4, b"\xff"), (5, b"last")])
