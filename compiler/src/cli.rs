@@ -314,9 +314,14 @@ fn table_changes(path: &std::path::Path, changed: &[(PathBuf, String)]) -> Optio
 
 /// Writes through a temporary file beside the file and a rename, so a
 /// failure leaves the original intact. A symbolic link is written through
-/// (the link stays a link), and the file keeps its permissions.
+/// (the link stays a link), and the file keeps its permissions. A target
+/// that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
+/// written to directly, never replaced.
 pub(super) fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if std::fs::metadata(&target).is_ok_and(|m| !m.is_file()) {
+        return std::fs::write(&target, text);
+    }
     let mut name = std::ffi::OsString::from(".");
     name.push(target.file_name().unwrap_or_default());
     name.push(format!(".{}.edict-tmp", std::process::id()));

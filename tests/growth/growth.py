@@ -42,8 +42,9 @@ def eccn(i):
     return f"{i % 10}A{i % 1000:03d}.z{i}"
 
 
-def rule(name, cond, extra="", cite=True, sunset="2100-01-01"):
-    out = f"  rule {name} {{\n    when {cond}\n    then require license\n"
+def rule(name, cond, extra="", cite=True, sunset="2100-01-01", overrides="", then="require license"):
+    head = f"{name} overrides {overrides}" if overrides else name
+    out = f"  rule {head} {{\n    when {cond}\n    then {then}\n"
     if extra:
         out += f"    {extra}\n"
     if sunset:
@@ -80,12 +81,10 @@ def sunsets(n):
 
 
 def overlapping(n):
-    body = ""
-    for i in range(n):
-        outcome = "deny" if i % 2 else "require license"
-        body += (f"  rule r{i} {{\n    when destination in {{CN}} and value > {i}\n    then {outcome}\n"
-                 f"    sunset 2100-01-01\n    cite \"x\"\n  }}\n")
-    return {"policy.edict": HEAD + jurisdiction(body)}
+    body = "".join(rule(f"r{i}", f"destination in {{CN}} and value > {i}",
+                        then="allow under A" if i % 2 else "allow under B") for i in range(n))
+    head = HEAD + 'authorization A "a" cite "x"\nauthorization B "b" cite "x"\n'
+    return {"policy.edict": head + jurisdiction(body)}
 
 
 def modules(n):
@@ -119,16 +118,14 @@ def country_sets(n):
 def overrides_chain(n):
     body = rule("r0", "destination in {CN}")
     for i in range(1, n):
-        body += (f"  rule r{i} overrides r{i - 1} {{\n    when destination in {{CN}} and value > {i}\n"
-                 f"    then deny\n    sunset 2100-01-01\n    cite \"x\"\n  }}\n")
+        body += rule(f"r{i}", f"destination in {{CN}} and value > {i}", overrides=f"r{i - 1}", then="deny")
     return {"policy.edict": HEAD + jurisdiction(body)}
 
 
 def overrides_hub(n):
     body = rule("general", "destination in {CN}")
     for i in range(1, n):
-        body += (f"  rule x{i} overrides general {{\n    when destination in {{CN}} and item in {{{eccn(i)}}}\n"
-                 f"    then allow\n    sunset 2100-01-01\n    cite \"x\"\n  }}\n")
+        body += rule(f"x{i}", f"destination in {{CN}} and item in {{{eccn(i)}}}", overrides="general", then="allow")
     return {"policy.edict": HEAD + jurisdiction(body)}
 
 

@@ -700,3 +700,17 @@ fn a_hundred_thousand_unknown_names_on_one_line_are_reported_without_drawing_it(
     assert!(err.contains("its source is not drawn"), "{}", &err[..500]);
     assert!(err.contains("note: 99800 more diagnostics not shown (E0101 ×99800)"));
 }
+
+#[cfg(unix)]
+#[test]
+fn writing_to_a_device_writes_into_it_and_never_replaces_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let table = repo().join("tests/conformance/strict_lines/policy.edict");
+    let (code, _, err) = edict(
+        &["compile", &table.display().to_string(), "-o", "/dev/null"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let kind = std::fs::metadata("/dev/null").map(|m| m.file_type().is_char_device());
+    assert!(kind.unwrap_or(false), "/dev/null was replaced by a file");
+}
