@@ -6,13 +6,16 @@ use edict_compiler::project::load_text;
 use edict_compiler::table::{compile, policy_diagnostics};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "common.rs"]
+mod common;
+
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let Ok(project) = load_text(&text, Settings::default()) else {
-        return;
-    };
-    let _ = policy_diagnostics(&project.db, project.ws);
-    if let Ok(first) = compile(&project.db, project.ws) {
+    let compiled = common::with_policy(&text, |project| {
+        let _ = policy_diagnostics(&project.db, project.ws);
+        compile(&project.db, project.ws).ok()
+    });
+    if let Some(first) = compiled {
         let again = load_text(&text, Settings::default())
             .ok()
             .and_then(|p| compile(&p.db, p.ws).ok());

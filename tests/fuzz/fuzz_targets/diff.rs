@@ -2,16 +2,16 @@
 //! when both compile, each region's witness gets the region's before and
 //! after decisions from the two tables.
 #![no_main]
-use edict_compiler::db::Settings;
 use edict_compiler::diff::{Version, diff};
 use edict_compiler::eval::Evaluator;
-use edict_compiler::project::load_text;
 use edict_compiler::table::compile;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "common.rs"]
+mod common;
+
 fn version(text: &str) -> Option<(Version, Evaluator)> {
-    let project = load_text(text, Settings::default()).ok()?;
-    let compiled = compile(&project.db, project.ws).ok()?;
+    let compiled = common::with_policy(text, |p| compile(&p.db, p.ws).ok())?;
     let ev = Evaluator::from_bytes(compiled.json.as_bytes()).ok()?;
     Some((Version::from_compiled("v", &compiled), ev))
 }

@@ -1,17 +1,19 @@
 //! The formatter's contract on arbitrary source: it refuses, or its output
 //! is a fixed point that compiles to the same table (docs included).
 #![no_main]
-use edict_compiler::db::Settings;
 use edict_compiler::fmt::format;
-use edict_compiler::project::load_text;
 use edict_compiler::table::{compile, meaning};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "common.rs"]
+mod common;
+
 fn table(text: &str) -> Option<serde_json::Value> {
-    let project = load_text(text, Settings::default()).ok()?;
-    compile(&project.db, project.ws)
-        .ok()
-        .map(|c| meaning(&c.lowered.table))
+    common::with_policy(text, |project| {
+        compile(&project.db, project.ws)
+            .ok()
+            .map(|c| meaning(&c.lowered.table))
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
