@@ -154,9 +154,10 @@ impl<'a> Printer<'a> {
     }
 
     /// One line of output for a node ending at `end`, with the comment that
-    /// follows it directly (only spaces between) on the same source line. A
-    /// comment after more code on that line (`rule b { … } /// Doc of c`)
-    /// is not this node's: it stays in front of what follows it.
+    /// follows it directly (only spaces, or the separating comma the line
+    /// is printed with, between) on the same source line. A comment after
+    /// more code on that line (`rule b { … } /// Doc of c`) is not this
+    /// node's: it stays in front of what follows it.
     fn line(&mut self, start: u32, end: u32, content: &str) {
         self.leading(end.max(start));
         self.out.push_str(&self.pad());
@@ -165,7 +166,7 @@ impl<'a> Printer<'a> {
             && self
                 .text
                 .get(end as usize..c.span.start as usize)
-                .is_some_and(|gap| gap.chars().all(|ch| ch == ' ' || ch == '\t'))
+                .is_some_and(|gap| gap.chars().all(|ch| matches!(ch, ' ' | '\t' | ',')))
         {
             let slashes = if c.doc { "///" } else { "//" };
             self.out

@@ -714,3 +714,31 @@ fn writing_to_a_device_writes_into_it_and_never_replaces_it() {
     let kind = std::fs::metadata("/dev/null").map(|m| m.file_type().is_char_device());
     assert!(kind.unwrap_or(false), "/dev/null was replaced by a file");
 }
+
+/// Inputs the fuzz targets found (`tests/fuzz/regressions/TARGET/`), replayed
+/// through the same oracle as the target.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let dir = repo().join("tests/fuzz/regressions/fmt");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let text = String::from_utf8_lossy(&edict_tests::read_bytes(&entry.path())).into_owned();
+        let name = entry.path().display().to_string();
+        if let Ok(formatted) = edict_compiler::fmt::format(&text) {
+            assert_eq!(
+                edict_compiler::fmt::format(&formatted).as_deref(),
+                Ok(formatted.as_str()),
+                "{name}: not idempotent"
+            );
+            if let Some(before) = meaning_of(&text) {
+                assert_eq!(
+                    meaning_of(&formatted),
+                    Some(before),
+                    "{name}: table changed"
+                );
+            }
+        }
+        replayed += 1;
+    }
+    assert!(replayed >= 1, "no regression inputs in {}", dir.display());
+}
