@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Seeds the fuzz corpora from the shipped files (run from anywhere; adds
 # files, never removes any). The corpora under tests/fuzz/corpus/ are kept
-# in the repository; `cargo fuzz cmin` keeps them small.
+# in the repository: after a long run, `cargo +nightly fuzz cmin -s none
+# --fuzz-dir tests/fuzz TARGET`, then only the inputs of at most 2 KiB are
+# kept (`find tests/fuzz/corpus -type f -size +2048c -delete`) and the
+# seeds added back with this script.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=../..
