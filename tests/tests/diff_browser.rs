@@ -64,6 +64,13 @@ fn text_of(dom: &str, id: &str) -> String {
     dom[start..].split('<').next().unwrap_or("").to_string()
 }
 
+/// Writes the HTML diff report of `old` → `new` to `page`.
+fn html_report(page: &Path, old: &str, new: &str) {
+    let page = page.display().to_string();
+    let (code, _, err) = edict(&["diff", "--format", "html", "-o", &page, old, new], "");
+    assert_eq!(code, 0, "{err}");
+}
+
 #[test]
 fn the_html_report_renders_in_chromium_with_the_json_figures() {
     let root = repo();
@@ -77,19 +84,7 @@ fn the_html_report_renders_in_chromium_with_the_json_figures() {
     );
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let page = dir.join("diff-report.html");
-    let (code, _, err) = edict(
-        &[
-            "diff",
-            "--format",
-            "html",
-            "-o",
-            &page.display().to_string(),
-            &old,
-            &new,
-        ],
-        "",
-    );
-    assert_eq!(code, 0, "{err}");
+    html_report(&page, &old, &new);
     let (code, json, _) = edict(&["diff", "--format", "json", &old, &new], "");
     assert_eq!(code, 0);
     let report: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
@@ -150,19 +145,11 @@ fn hostile_text_in_the_html_report_stays_text_in_chromium() {
     let _ = std::fs::create_dir_all(&dir);
     let (old, new) = edict_tests::hostile_version_pair(&dir);
     let page = dir.join("hostile.html");
-    let (code, _, err) = edict(
-        &[
-            "diff",
-            "--format",
-            "html",
-            "-o",
-            &page.display().to_string(),
-            &old.display().to_string(),
-            &new.display().to_string(),
-        ],
-        "",
+    html_report(
+        &page,
+        &old.display().to_string(),
+        &new.display().to_string(),
     );
-    assert_eq!(code, 0, "{err}");
     let html = edict_tests::read(&page);
     for bad in [
         "<img",
