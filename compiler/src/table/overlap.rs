@@ -65,16 +65,6 @@ impl<'a> OverlapIndex<'a> {
         }
     }
 
-    /// How many regions are indexed.
-    pub fn len(&self) -> usize {
-        self.regions.len()
-    }
-
-    /// Whether no region is indexed.
-    pub fn is_empty(&self) -> bool {
-        self.regions.is_empty()
-    }
-
     /// Calls `visit` once with each region (other than `i`) that may
     /// overlap region `i`, until `visit` returns `false`. `seen` is scratch
     /// space reused across calls.
