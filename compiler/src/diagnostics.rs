@@ -153,11 +153,15 @@ pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
 /// The names most like `name` among `candidates` (edit distance at most a
 /// third of the length, at least 1), best first, at most three.
 pub fn similar<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    let limit = (length / 3).max(1);
     let lower = name.to_lowercase();
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
         .filter(|c| *c != name)
+        // The distance is at least the difference in length: most
+        // candidates are ruled out without computing it.
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .filter_map(|c| {
             let d = distance(&lower, &c.to_lowercase());
             (d <= limit).then_some((d, c))

@@ -472,15 +472,21 @@ pub fn load_workspace(
     let mut all: Vec<SourceFile> = files.into_iter().map(|(f, _)| f).collect();
     for m in stdlib::MODULES {
         if !known.contains(m.name) {
-            all.push(SourceFile::new(
-                &*db,
-                m.display_path(),
-                m.display_path(),
-                m.name.to_string(),
-                m.text.to_string(),
-                Origin::Stdlib,
-                None,
-            ));
+            // The standard library never changes while the database lives:
+            // high durability lets salsa skip re-validating what depends
+            // only on it after each edit of a project file.
+            all.push(
+                SourceFile::builder(
+                    m.display_path(),
+                    m.display_path(),
+                    m.name.to_string(),
+                    m.text.to_string(),
+                    Origin::Stdlib,
+                    None,
+                )
+                .durability(salsa::Durability::HIGH)
+                .new(&*db),
+            );
         }
     }
     Ok(Workspace::new(&*db, all, problems, settings))
