@@ -3,7 +3,6 @@
 //! files live here.
 #![expect(clippy::panic, reason = "test helpers fail by panicking")]
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use edict_compiler::date::Date;
@@ -32,7 +31,7 @@ pub fn today() -> Date {
 fn load_project(paths: &[PathBuf]) -> Project {
     let settings = Settings {
         today: Some(today()),
-        allowed: BTreeSet::new(),
+        ..Settings::default()
     };
     match load(&RealFs, paths, settings) {
         Ok(p) => p,

@@ -38,6 +38,9 @@ pub struct Settings {
     pub today: Option<Date>,
     /// Lints silenced by name.
     pub allowed: BTreeSet<String>,
+    /// Lints that are off by default for user policies, turned on by name
+    /// (`uncited-fact`).
+    pub warned: BTreeSet<String>,
 }
 
 /// A problem the loader met while finding a module's file.

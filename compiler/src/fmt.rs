@@ -287,9 +287,7 @@ impl<'a> Printer<'a> {
                 if let Some(l) = &a.label {
                     s.push_str(&format!(" {}", string(&l.text)));
                 }
-                for c in &a.cites {
-                    s.push_str(&format!(" cite {}", string(&c.text)));
-                }
+                s.push_str(&provenance(&a.provenance));
                 self.line(a.span.start, a.span.end, &s);
             }
             Item::Jurisdiction(j) => self.jurisdiction(j),
@@ -315,7 +313,9 @@ impl<'a> Printer<'a> {
                 .join(", ")
         );
         if !inner_comment
-            && e.variants.iter().all(|v| v.label.is_none())
+            && e.variants
+                .iter()
+                .all(|v| v.label.is_none() && v.provenance.is_empty())
             && one_line.len() + self.indent * 2 <= WIDTH
         {
             self.line(e.span.start, e.span.end, &one_line);
@@ -323,14 +323,20 @@ impl<'a> Printer<'a> {
         }
         self.open(e.span.start, &format!("enum {}", e.name.name));
         for v in &e.variants {
-            let end = v.label.as_ref().map_or(v.name.span.end, |l| l.span.end);
+            let end = (v.provenance.cites.iter())
+                .chain(&v.provenance.unverified)
+                .chain(&v.label)
+                .map(|l| l.span.end)
+                .max()
+                .unwrap_or(v.name.span.end);
             self.line(v.name.span.start, end, &format!("{},", variant(v)));
         }
         self.close(e.span.end);
     }
 
     fn group(&mut self, g: &GroupDecl) {
-        let head = format!("group {}: {} = ", g.name.name, g.ty.name);
+        let sources = provenance(&g.provenance);
+        let mut head = format!("group {}: {}{sources} = ", g.name.name, g.ty.name);
         let flat = format!("{head}{}", expr(&g.value));
         let (first, rest) = match &g.value.kind {
             ExprKind::SetOps { first, rest }
@@ -348,7 +354,14 @@ impl<'a> Printer<'a> {
             return;
         }
         self.leading(g.span.end);
-        let mut lines = vec![wrap_term(&head, first)];
+        // Sources too long for the first line go one per line before `=`.
+        let mut lines = Vec::new();
+        if head.len() + self.indent * 2 + 2 > WIDTH {
+            lines.push(format!("group {}: {}", g.name.name, g.ty.name));
+            lines.extend(provenance_lines(&g.provenance, "  "));
+            head = "= ".to_string();
+        }
+        lines.push(wrap_term(&head, first));
         lines.extend(
             rest.iter()
                 .map(|(op, e)| wrap_term(&format!("  {} ", op.text()), e)),
@@ -464,18 +477,28 @@ fn wrap_term(prefix: &str, e: &Expr) -> String {
     if flat.len() <= WIDTH {
         return flat;
     }
-    let (set, dates) = match &e.kind {
+    let base = " ".repeat(prefix.len() - prefix.trim_start().len());
+    let (set, dates, sources) = match &e.kind {
         ExprKind::Dated {
             term,
             effective,
             sunset,
-        } => (&**term, dated_suffix(effective, sunset)),
-        _ => (e, String::new()),
+            provenance: p,
+        } => (
+            &**term,
+            dated_suffix(effective, sunset),
+            // Sources that do not fit go one per line under the term.
+            provenance_lines(p, &format!("\n{base}    ")).concat(),
+        ),
+        _ => (e, String::new(), String::new()),
     };
+    let head = format!("{prefix}{}{dates}", expr(set));
     let ExprKind::SetLit(items) = &set.kind else {
-        return flat;
+        return format!("{head}{sources}");
     };
-    let base = " ".repeat(prefix.len() - prefix.trim_start().len());
+    if head.len() <= WIDTH {
+        return format!("{head}{sources}");
+    }
     let mut out = format!("{prefix}{{\n");
     let mut line = format!("{base}  ");
     for (i, item) in items.iter().enumerate() {
@@ -493,7 +516,7 @@ fn wrap_term(prefix: &str, e: &Expr) -> String {
         line.push(' ');
     }
     out.push_str(line.trim_end());
-    out.push_str(&format!("\n{base}}}{dates}"));
+    out.push_str(&format!("\n{base}}}{dates}{sources}"));
     out
 }
 
@@ -516,10 +539,30 @@ fn names(ns: &[Ident]) -> String {
 }
 
 fn variant(v: &Variant) -> String {
-    match &v.label {
-        Some(l) => format!("{} {}", v.name.name, string(&l.text)),
-        None => v.name.name.clone(),
+    let mut s = v.name.name.clone();
+    if let Some(l) = &v.label {
+        s.push_str(&format!(" {}", string(&l.text)));
     }
+    s.push_str(&provenance(&v.provenance));
+    s
+}
+
+/// ` cite "..." unverified "..."`, or nothing.
+fn provenance(p: &Provenance) -> String {
+    provenance_lines(p, " ").concat()
+}
+
+/// Each `cite` and the `unverified` note after `lead`.
+fn provenance_lines(p: &Provenance, lead: &str) -> Vec<String> {
+    let cites = p
+        .cites
+        .iter()
+        .map(|c| format!("{lead}cite {}", string(&c.text)));
+    let note = p
+        .unverified
+        .iter()
+        .map(|u| format!("{lead}unverified {}", string(&u.text)));
+    cites.chain(note).collect()
 }
 
 fn string(text: &str) -> String {
@@ -582,7 +625,13 @@ pub fn expr(e: &Expr) -> String {
             term,
             effective,
             sunset,
-        } => format!("{}{}", expr(term), dated_suffix(effective, sunset)),
+            provenance: p,
+        } => format!(
+            "{}{}{}",
+            expr(term),
+            dated_suffix(effective, sunset),
+            provenance(p)
+        ),
         ExprKind::Error => String::new(),
     }
 }

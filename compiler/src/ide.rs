@@ -16,6 +16,7 @@ use crate::check::scope::Binding;
 use crate::check::summary::Export;
 use crate::date::Date;
 use crate::db::{Db, SourceFile, Workspace, module_file, module_name, parse_file};
+use crate::escape;
 use crate::syntax::ast::{ClauseKind, Item, JurisdictionMember, Span, TestMember};
 use crate::syntax::docs::DocIndex;
 use crate::syntax::lexer::{Token, lex};
@@ -265,7 +266,7 @@ pub fn hover(
     let module = module_name(db, target.file);
     let mut out = match target.kind {
         SymbolKind::Rule => rule_summary(db, ws, &target, decl),
-        SymbolKind::Variant => variant_summary(decl, &name),
+        SymbolKind::Variant => variant_summary(db, &target, &name),
         SymbolKind::Group => group_summary(db, ws, &target, decl),
         _ => format!("```edict\n{}\n```", first_lines(decl, 12)),
     };
@@ -282,12 +283,13 @@ pub fn hover(
 fn group_summary(db: &dyn Db, ws: Workspace, target: &Target, decl: &str) -> String {
     let mut out = format!("```edict\n{}\n```", first_lines(decl, 12));
     let parsed = parse_file(db, target.file);
-    let Some(value) = parsed.module.items.iter().find_map(|i| match i {
-        Item::Group(g) if g.name.span == target.name_span => Some(&g.value),
+    let Some(group) = parsed.module.items.iter().find_map(|i| match i {
+        Item::Group(g) if g.name.span == target.name_span => Some(g),
         _ => None,
     }) else {
         return out;
     };
+    let value = &group.value;
     let today = ws.settings(db).today.unwrap_or_else(Date::today);
     let m = groups::members(db, ws, target.file, value, today);
     const SHOWN: usize = 60;
@@ -321,6 +323,10 @@ fn group_summary(db: &dyn Db, ws: Workspace, target: &Target, decl: &str) -> Str
             parts.push(format!("leaves: {}", removed.join(", ")));
         }
         out.push_str(&format!("\n\n- {date}: {}", parts.join("; ")));
+    }
+    let sources = groups::sources(target.file.text(db), group);
+    if !sources.is_empty() {
+        out.push_str(&format!("\n\n**Sources**\n\n{}", sources.join("\n")));
     }
     out
 }
@@ -378,11 +384,23 @@ fn first_lines(text: &str, n: usize) -> String {
 }
 
 /// A variant with its label: `CN` — China.
-fn variant_summary(decl: &str, name: &str) -> String {
-    match decl.split_once('"') {
-        Some((_, rest)) => format!("`{name}` — {}", rest.trim_end_matches('"')),
-        None => format!("`{name}`"),
+fn variant_summary(db: &dyn Db, target: &Target, name: &str) -> String {
+    let parsed = parse_file(db, target.file);
+    let variant = parsed.module.items.iter().find_map(|i| match i {
+        Item::Enum(e) => e.variants.iter().find(|v| v.name.span == target.name_span),
+        _ => None,
+    });
+    let mut out = format!("`{name}`");
+    let Some(v) = variant else {
+        return out;
+    };
+    if let Some(label) = &v.label {
+        out.push_str(&format!(" — {}", escape::markdown(&label.text)));
     }
+    for part in groups::provenance_parts(&v.provenance) {
+        out.push_str(&format!("\n\n{part}"));
+    }
+    out
 }
 
 /// A rule: its status today and its text.

@@ -38,6 +38,7 @@ modules! {
     "std.ear.exceptions" => "ear/exceptions.edict",
     "std.ear.ccl" => "ear/ccl.edict",
     "std.ear.chart" => "ear/chart.edict",
+    "std.ear.embargoes" => "ear/embargoes.edict",
     "std.eu" => "eu.edict",
     "std.japan" => "japan.edict",
     "std.regimes" => "regimes.edict",

@@ -1,7 +1,6 @@
 //! Editing one rule re-runs the queries of its own file only.
 #![expect(clippy::panic, reason = "tests fail by panicking")]
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use edict_compiler::db::{Database, Settings, workspace_diagnostics};
@@ -26,7 +25,7 @@ fn editing_a_rule_rechecks_only_its_module() {
     }
     let settings = Settings {
         today: Some(edict_tests::today()),
-        allowed: BTreeSet::new(),
+        ..Settings::default()
     };
     let (db, log) = Database::with_log();
     let project = match load_into(db, &fs, &[PathBuf::from("root")], settings) {

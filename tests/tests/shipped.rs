@@ -4,7 +4,7 @@
 
 use edict_compiler::fmt::{FmtError, format, meaning};
 use edict_compiler::syntax::parse;
-use edict_tests::{check, edict_files, expected_codes, repo, shipped_policies};
+use edict_tests::{check, edict, edict_files, expected_codes, repo, shipped_policies};
 
 #[test]
 fn stdlib_and_examples_check_clean() {
@@ -116,4 +116,103 @@ fn planted_mistakes_are_each_reported() {
         }
     }
     insta::assert_snapshot!(rendered);
+}
+
+/// A fresh folder under the system's temporary directory.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("edict-provenance-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+const UNCITED: &str = "policy user\n\nuse std.countries.*\n\ngroup Friends: Country = {CA, GB}\n  | {AU} effective 2024-04-19\n";
+
+#[test]
+fn uncited_facts_are_reported_in_user_policies_only_when_asked() {
+    let dir = scratch("uncited");
+    let file = dir.join("policy.edict");
+    std::fs::write(&file, UNCITED).unwrap_or_else(|e| panic!("{e}"));
+    let path = file.display().to_string();
+    let (code, out, _) = edict(&["check", "--format", "json", &path], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("W0305"), "off by default: {out}");
+    let (code, out, _) = edict(
+        &["check", "--format", "json", "--warn", "uncited-fact", &path],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.matches("\"W0305\"").count(),
+        2,
+        "group and dated term: {out}"
+    );
+    let (code, _, err) = edict(&["check", "--warn", "no-such-lint", &path], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not a lint"), "{err}");
+}
+
+#[test]
+fn a_cite_after_the_set_belongs_to_its_last_term_and_formatting_keeps_every_source() {
+    use edict_compiler::syntax::ast::{ExprKind, Item};
+    let text = "policy p\nuse std.countries.*\ngroup G: Country cite \"15 CFR Part 740, Supp. No. 1\" unverified \"a copy\" = {CN} | {KH} effective 2021-12-09 sunset 2026-02-03 cite \"86 FR 70015\" cite \"RIN 0694-AK41\"\nenum E { a \"A\" cite \"15 CFR 742.4\" unverified \"why\", b }\nauthorization X \"x\" cite \"15 CFR 740.8\" unverified \"note\"\n";
+    let parsed = parse(text);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let Some(Item::Group(g)) = parsed
+        .module
+        .items
+        .iter()
+        .find(|i| matches!(i, Item::Group(_)))
+    else {
+        panic!("no group");
+    };
+    let group_cites: Vec<&str> = g.provenance.cites.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(group_cites, ["15 CFR Part 740, Supp. No. 1"]);
+    assert_eq!(
+        g.provenance.unverified.as_ref().map(|u| u.text.as_str()),
+        Some("a copy")
+    );
+    let ExprKind::SetOps { rest, .. } = &g.value.kind else {
+        panic!("not a union: {:?}", g.value.kind);
+    };
+    let ExprKind::Dated { provenance, .. } = &rest[0].1.kind else {
+        panic!("the last term carries no sources");
+    };
+    let term_cites: Vec<&str> = provenance.cites.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(term_cites, ["86 FR 70015", "RIN 0694-AK41"]);
+    let once = format(text).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        format(&once).as_deref(),
+        Ok(once.as_str()),
+        "not idempotent"
+    );
+    assert_eq!(meaning(&parse(&once).module), meaning(&parsed.module));
+    for source in [
+        "86 FR 70015",
+        "RIN 0694-AK41",
+        "a copy",
+        "15 CFR 742.4",
+        "why",
+        "note",
+    ] {
+        assert!(once.contains(source), "{source} lost:\n{once}");
+    }
+}
+
+#[test]
+fn a_changed_citation_of_a_group_is_a_change_in_the_diff() {
+    let dir = scratch("diff");
+    let (old, new) = (dir.join("old.edict"), dir.join("new.edict"));
+    let base = "policy p\n\nuse std.countries.*\n\ngroup G: Country cite \"SOURCE\" = {CN}\n";
+    std::fs::write(&old, base.replace("SOURCE", "85 FR 83765")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&new, base.replace("SOURCE", "89 FR 18780")).unwrap_or_else(|e| panic!("{e}"));
+    let (old, new) = (old.display().to_string(), new.display().to_string());
+    let (_, out, err) = edict(&["diff", "--format", "json", &old, &new], "");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let text = json.to_string();
+    assert!(
+        text.contains("85 FR 83765") && text.contains("89 FR 18780"),
+        "{text}"
+    );
 }

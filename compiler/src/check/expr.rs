@@ -386,6 +386,7 @@ impl Ctx<'_> {
                 term,
                 effective,
                 sunset,
+                ..
             } => {
                 let from = effective.as_ref().and_then(|d| self.date(d));
                 let to = sunset.as_ref().and_then(|d| self.date(d));

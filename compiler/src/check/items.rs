@@ -73,6 +73,66 @@ impl Ctx<'_> {
     fn group(&mut self, g: &GroupDecl) {
         let ty = self.resolve_type(&g.ty);
         self.set(&g.value, &ty, Place::default());
+        if self.cites_required() {
+            self.uncited_facts(g);
+        }
+    }
+
+    /// `uncited-fact` is on for the standard library's modules (`std.…`)
+    /// and, for other modules, when turned on with `--warn uncited-fact`.
+    fn cites_required(&self) -> bool {
+        let lint = Code::UncitedFact.lint().unwrap_or_default();
+        self.module == "std"
+            || self.module.starts_with("std.")
+            || self.ws.settings(self.db).warned.contains(lint)
+    }
+
+    /// A group without `cite`, and each dated term without one.
+    fn uncited_facts(&mut self, g: &GroupDecl) {
+        let insert_at = |end: u32| Span { start: end, end };
+        if g.provenance.cites.is_empty() {
+            let d = self
+                .diag(
+                    Code::UncitedFact,
+                    g.name.span,
+                    format!("group `{}` cites no source", g.name.name),
+                )
+                .label("no `cite`")
+                .help("name the instrument that defines it: `group NAME: TYPE cite \"...\" = ...`")
+                .fix("add a `cite`", insert_at(g.ty.span.end), " cite \"\"");
+            self.report(d);
+        }
+        let mut stack = vec![&g.value];
+        while let Some(e) = stack.pop() {
+            match &e.kind {
+                ExprKind::SetOps { first, rest } => {
+                    stack.push(first);
+                    stack.extend(rest.iter().map(|(_, e)| e));
+                }
+                ExprKind::Paren(inner) => stack.push(inner),
+                ExprKind::Dated {
+                    effective,
+                    sunset,
+                    provenance,
+                    term,
+                } => {
+                    if (effective.is_some() || sunset.is_some()) && provenance.cites.is_empty() {
+                        let d = self
+                            .diag(
+                                Code::UncitedFact,
+                                e.span,
+                                "dated membership cites no source",
+                            )
+                            .label("no `cite` for this change")
+                            .help("name the rule that made the change: `{KH} effective 2021-12-09 cite \"86 FR 70015\"`")
+                            .fix("add a `cite`", insert_at(e.span.end), " cite \"\"");
+                        self.report(d);
+                    }
+                    stack.push(term);
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Groups of this module that (through other groups) contain themselves.

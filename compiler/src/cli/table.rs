@@ -20,7 +20,7 @@ pub(super) struct PolicyArgs {
     pub paths: Vec<PathBuf>,
 }
 
-/// Takes `--today` and `--allow` out of `args`; returns the rest.
+/// Takes `--today`, `--allow` and `--warn` out of `args`; returns the rest.
 pub(super) fn policy_options(args: &[String]) -> Result<(Settings, Vec<String>), String> {
     let mut settings = Settings::default();
     let mut allowed = BTreeSet::new();
@@ -35,11 +35,16 @@ pub(super) fn policy_options(args: &[String]) -> Result<(Settings, Vec<String>),
                         .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))?,
                 );
             }
-            "--allow" => {
-                let lint = it.next().ok_or("`--allow` takes a lint name")?;
+            flag @ ("--allow" | "--warn") => {
+                let lint = it
+                    .next()
+                    .ok_or_else(|| format!("`{flag}` takes a lint name"))?;
                 match Code::lookup(lint).and_then(Code::lint) {
-                    Some(name) => {
+                    Some(name) if flag == "--allow" => {
                         allowed.insert(name.to_string());
+                    }
+                    Some(name) => {
+                        settings.warned.insert(name.to_string());
                     }
                     None => {
                         let lints: Vec<&str> = ALL.iter().filter_map(|c| c.lint).collect();

@@ -105,6 +105,7 @@ registry! {
     NotYetEffective = "W0302", Some("not-yet-effective"), "rule not yet in force";
     MissingSunset = "W0303", Some("missing-sunset"), "rule without sunset";
     MissingCite = "W0304", Some("missing-cite"), "rule without citation";
+    UncitedFact = "W0305", Some("uncited-fact"), "group or dated set term without citation";
     GroupCycle = "E0401", None, "cyclic group";
     OverrideCycle = "E0402", None, "cyclic overrides";
     CrossJurisdictionOverride = "E0403", None, "override across jurisdictions";

@@ -76,7 +76,7 @@ pub fn changes(old: &Version, new: &Version) -> Vec<Change> {
 
 /// Clauses in the order a rule is written.
 fn clause_rank(name: &str) -> usize {
-    const ORDER: [&str; 15] = [
+    const ORDER: [&str; 16] = [
         "doc",
         "overrides",
         "effective",
@@ -89,6 +89,7 @@ fn clause_rank(name: &str) -> usize {
         "review",
         "obligation",
         "cite",
+        "unverified",
         "because",
         "rows",
         "authority",
@@ -145,9 +146,24 @@ fn from_source(program: &Program) -> Inventory {
                 Item::Enum(e) => {
                     let variants = e.variants.iter().map(|v| {
                         let label = v.label.as_ref().map(|l| format!(" \"{}\"", l.text));
+                        let sources = v
+                            .provenance
+                            .cites
+                            .iter()
+                            .map(|c| format!(" cite \"{}\"", c.text));
+                        let note = v
+                            .provenance
+                            .unverified
+                            .iter()
+                            .map(|u| format!(" unverified \"{}\"", u.text));
                         (
                             "variant",
-                            format!("{}{}", v.name.name, label.unwrap_or_default()),
+                            format!(
+                                "{}{}{}",
+                                v.name.name,
+                                label.unwrap_or_default(),
+                                sources.chain(note).collect::<String>()
+                            ),
                         )
                     });
                     add(
@@ -157,15 +173,20 @@ fn from_source(program: &Program) -> Inventory {
                         variants.collect(),
                     );
                 }
-                Item::Group(g) => add(
-                    ItemKind::Group,
-                    format!("{}.{}", m.name, g.name.name),
-                    g.span,
-                    vec![
-                        ("type", g.ty.name.clone()),
-                        ("members", slice(g.value.span)),
-                    ],
-                ),
+                Item::Group(g) => {
+                    let mut clauses = vec![("type", g.ty.name.clone())];
+                    clauses.extend(g.provenance.cites.iter().map(|c| ("cite", c.text.clone())));
+                    clauses.extend(
+                        (g.provenance.unverified.iter()).map(|u| ("unverified", u.text.clone())),
+                    );
+                    clauses.push(("members", slice(g.value.span)));
+                    add(
+                        ItemKind::Group,
+                        format!("{}.{}", m.name, g.name.name),
+                        g.span,
+                        clauses,
+                    );
+                }
                 Item::Input(i) => {
                     let fields = i
                         .fields
@@ -189,7 +210,10 @@ fn from_source(program: &Program) -> Inventory {
                 Item::Authorization(a) => {
                     let mut clauses = vec![];
                     clauses.extend(a.label.iter().map(|l| ("label", l.text.clone())));
-                    clauses.extend(a.cites.iter().map(|c| ("cite", c.text.clone())));
+                    clauses.extend(a.provenance.cites.iter().map(|c| ("cite", c.text.clone())));
+                    clauses.extend(
+                        (a.provenance.unverified.iter()).map(|u| ("unverified", u.text.clone())),
+                    );
                     add(
                         ItemKind::Authorization,
                         format!("{}.{}", m.name, a.name.name),

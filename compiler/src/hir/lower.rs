@@ -464,6 +464,7 @@ impl Lowering<'_> {
                 term,
                 effective,
                 sunset,
+                ..
             } => SetExpr::Dated {
                 term: Box::new(self.set(file, term)),
                 from: effective.as_ref().and_then(|d| date(&d.text)),
@@ -629,7 +630,7 @@ impl Lowering<'_> {
                 {
                     return Some(Authorization {
                         label: a.label.as_ref().map(|l| l.text.clone()),
-                        citations: a.cites.iter().map(|c| c.text.clone()).collect(),
+                        citations: a.provenance.cites.iter().map(|c| c.text.clone()).collect(),
                     });
                 }
             }

@@ -24,6 +24,7 @@ pub const KEYWORDS: &[&str] = &[
     "otherwise",
     "authorization",
     "cite",
+    "unverified",
     "jurisdiction",
     "authority",
     "effective",

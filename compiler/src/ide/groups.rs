@@ -1,4 +1,5 @@
-//! A group's members on a date, and the dates they change, for hover.
+//! A group's members on a date, the dates they change, and the sources
+//! it states, for hover.
 //!
 //! Evaluated from the syntax trees, with names resolved as the checker
 //! resolves them, so it works while the policy still has errors elsewhere.
@@ -11,7 +12,8 @@ use crate::check::scope::Binding;
 use crate::check::summary::Export;
 use crate::date::Date;
 use crate::db::{Db, SourceFile, Workspace, module_file, parse_file};
-use crate::syntax::ast::{Expr, ExprKind, Item, SetOp};
+use crate::escape;
+use crate::syntax::ast::{Expr, ExprKind, GroupDecl, Item, Provenance, SetOp};
 
 /// How deep groups may refer to groups before evaluation gives up.
 const MAX_DEPTH: usize = 64;
@@ -112,6 +114,7 @@ impl Eval<'_> {
                 term,
                 effective,
                 sunset,
+                ..
             } => {
                 let from = effective.as_ref().and_then(|l| Date::parse(&l.text).ok());
                 let to = sunset.as_ref().and_then(|l| Date::parse(&l.text).ok());
@@ -167,4 +170,67 @@ pub fn members(db: &dyn Db, ws: Workspace, file: SourceFile, value: &Expr, today
             .collect(),
         changes,
     }
+}
+
+/// The sources a group states, as Markdown list lines: the group's own
+/// (`cite` before `=`), then each term's that has some, with the term's
+/// text and dates.
+pub fn sources(text: &str, group: &GroupDecl) -> Vec<String> {
+    let mut out: Vec<String> = provenance_parts(&group.provenance)
+        .into_iter()
+        .map(|p| format!("- {p}"))
+        .collect();
+    let mut stack = vec![&group.value];
+    let mut terms = Vec::new();
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::SetOps { first, rest } => {
+                stack.extend(rest.iter().rev().map(|(_, e)| e));
+                stack.push(first);
+            }
+            ExprKind::Paren(inner) => stack.push(inner),
+            ExprKind::Dated {
+                term,
+                effective,
+                sunset,
+                provenance,
+            } if !provenance.is_empty() => terms.push((term, effective, sunset, provenance)),
+            _ => {}
+        }
+    }
+    for (term, effective, sunset, provenance) in terms {
+        let mut what: String = text
+            .get(term.span.range())
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
+        what = what.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut dates = String::new();
+        if let Some(d) = effective {
+            dates.push_str(&format!(" from {}", d.text));
+        }
+        if let Some(d) = sunset {
+            dates.push_str(&format!(" until {}", d.text));
+        }
+        out.push(format!(
+            "- {}{dates}: {}",
+            escape::markdown_code(&what),
+            provenance_parts(provenance).join("; ")
+        ));
+    }
+    out
+}
+
+/// `source: 15 CFR …` and `unverified: …`, escaped for Markdown.
+pub fn provenance_parts(p: &Provenance) -> Vec<String> {
+    let mut parts: Vec<String> = p
+        .cites
+        .iter()
+        .map(|c| format!("source: {}", escape::markdown(&c.text)))
+        .collect();
+    if let Some(u) = &p.unverified {
+        parts.push(format!("**unverified**: {}", escape::markdown(&u.text)));
+    }
+    parts
 }

@@ -166,13 +166,32 @@ pub struct Use {
     pub span: Span,
 }
 
-/// A variant of an enum, with an optional display label.
+/// Where a fact comes from: `cite "..."` (repeatable), then optionally
+/// `unverified "why"` for a fact whose primary source was not confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct Provenance {
+    /// The citations, in source order.
+    pub cites: Vec<Lit>,
+    /// Why the fact is not confirmed against its primary source.
+    pub unverified: Option<Lit>,
+}
+
+impl Provenance {
+    /// Nothing said.
+    pub fn is_empty(&self) -> bool {
+        self.cites.is_empty() && self.unverified.is_none()
+    }
+}
+
+/// A variant of an enum, with an optional display label and provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Variant {
     /// The variant's name.
     pub name: Ident,
     /// Its display label.
     pub label: Option<Lit>,
+    /// Its sources, for a value that is a legal category.
+    pub provenance: Provenance,
 }
 
 /// An enum declaration.
@@ -193,7 +212,9 @@ pub struct GroupDecl {
     pub name: Ident,
     /// The element type as written.
     pub ty: Ident,
-    /// The set expression; its terms may carry dates.
+    /// The group's sources (`cite` before `=`).
+    pub provenance: Provenance,
+    /// The set expression; its terms may carry dates and sources.
     pub value: Expr,
     /// The whole declaration.
     pub span: Span,
@@ -254,7 +275,7 @@ pub struct AuthorizationDecl {
     /// Its display label.
     pub label: Option<Lit>,
     /// Its citations.
-    pub cites: Vec<Lit>,
+    pub provenance: Provenance,
     /// The whole declaration.
     pub span: Span,
 }
@@ -545,7 +566,7 @@ pub enum ExprKind {
         /// The operators and operands that follow.
         rest: Vec<(SetOp, Expr)>,
     },
-    /// A set term with its own dates (group definitions only).
+    /// A set term with its own dates or sources (group definitions only).
     Dated {
         /// The term.
         term: Box<Expr>,
@@ -553,6 +574,8 @@ pub enum ExprKind {
         effective: Option<Lit>,
         /// `sunset DATE`.
         sunset: Option<Lit>,
+        /// `cite "..."` and `unverified "..."` after the dates.
+        provenance: Provenance,
     },
     /// Where the parser skipped tokens to recover.
     Error,
@@ -628,8 +651,14 @@ impl Expr {
     }
 
     /// A set term with its own dates, or the term itself without any.
-    pub fn dated(self, effective: Option<Lit>, sunset: Option<Lit>, r: usize) -> Expr {
-        if effective.is_none() && sunset.is_none() {
+    pub fn dated(
+        self,
+        effective: Option<Lit>,
+        sunset: Option<Lit>,
+        provenance: Provenance,
+        r: usize,
+    ) -> Expr {
+        if effective.is_none() && sunset.is_none() && provenance.is_empty() {
             return self;
         }
         let start = self.span.start as usize;
@@ -638,6 +667,7 @@ impl Expr {
                 term: Box::new(self),
                 effective,
                 sunset,
+                provenance,
             },
             start,
             r,

@@ -51,6 +51,8 @@ pub enum Token {
     Authorization,
     #[token("cite")]
     Cite,
+    #[token("unverified")]
+    Unverified,
     #[token("jurisdiction")]
     Jurisdiction,
     #[token("authority")]
@@ -212,6 +214,7 @@ impl Token {
             Otherwise => "otherwise",
             Authorization => "authorization",
             Cite => "cite",
+            Unverified => "unverified",
             Jurisdiction => "jurisdiction",
             Authority => "authority",
             Effective => "effective",
