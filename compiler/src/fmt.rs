@@ -538,7 +538,8 @@ fn names(ns: &[Ident]) -> String {
         .join(", ")
 }
 
-fn variant(v: &Variant) -> String {
+/// A variant as written: name, label, sources.
+pub(crate) fn variant(v: &Variant) -> String {
     let mut s = v.name.name.clone();
     if let Some(l) = &v.label {
         s.push_str(&format!(" {}", string(&l.text)));

@@ -11,15 +11,7 @@ use std::time::Duration;
 use edict_compiler::db::Settings;
 use edict_compiler::project::{RealFs, load};
 use edict_compiler::table::policy_diagnostics;
-use edict_tests::{edict, repo};
-
-/// A fresh folder under the system's temporary folder.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("edict-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
-}
+use edict_tests::{edict, repo, scratch};
 
 /// Runs `f` on a thread and fails the test if it takes longer than a minute
 /// (a hang is the bug some of these tests look for).

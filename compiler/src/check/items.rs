@@ -102,35 +102,23 @@ impl Ctx<'_> {
                 .fix("add a `cite`", insert_at(g.ty.span.end), " cite \"\"");
             self.report(d);
         }
-        let mut stack = vec![&g.value];
-        while let Some(e) = stack.pop() {
-            match &e.kind {
-                ExprKind::SetOps { first, rest } => {
-                    stack.push(first);
-                    stack.extend(rest.iter().map(|(_, e)| e));
-                }
-                ExprKind::Paren(inner) => stack.push(inner),
-                ExprKind::Dated {
-                    effective,
-                    sunset,
-                    provenance,
-                    term,
-                } => {
-                    if (effective.is_some() || sunset.is_some()) && provenance.cites.is_empty() {
-                        let d = self
-                            .diag(
-                                Code::UncitedFact,
-                                e.span,
-                                "dated membership cites no source",
-                            )
-                            .label("no `cite` for this change")
-                            .help("name the rule that made the change: `{KH} effective 2021-12-09 cite \"86 FR 70015\"`")
-                            .fix("add a `cite`", insert_at(e.span.end), " cite \"\"");
-                        self.report(d);
-                    }
-                    stack.push(term);
-                }
-                _ => {}
+        for e in g.value.dated_terms() {
+            let ExprKind::Dated {
+                effective,
+                sunset,
+                provenance,
+                ..
+            } = &e.kind
+            else {
+                continue;
+            };
+            if (effective.is_some() || sunset.is_some()) && provenance.cites.is_empty() {
+                let d = self
+                    .diag(Code::UncitedFact, e.span, "dated membership cites no source")
+                    .label("no `cite` for this change")
+                    .help("name the rule that made the change: `{KH} effective 2021-12-09 cite \"86 FR 70015\"`")
+                    .fix("add a `cite`", insert_at(e.span.end), " cite \"\"");
+                self.report(d);
             }
         }
     }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use super::{Change, ClauseChange, Declared, Event, EventKind, ItemKind, Status, Version};
 use crate::date::Date;
 use crate::hir::Program;
-use crate::syntax::ast::{Item, JurisdictionMember, Span};
+use crate::syntax::ast::{Item, JurisdictionMember, Provenance, Span};
 use crate::table::{Cell, Literal, Table};
 
 /// One declaration: its clauses (name → texts) and where it stands.
@@ -97,6 +97,12 @@ fn clause_rank(name: &str) -> usize {
     ORDER.iter().position(|o| *o == name).unwrap_or(ORDER.len())
 }
 
+/// `cite` and `unverified` as clauses of a declaration.
+fn provenance_clauses(p: &Provenance) -> impl Iterator<Item = (&'static str, String)> + '_ {
+    let cites = p.cites.iter().map(|c| ("cite", c.text.clone()));
+    cites.chain(p.unverified.iter().map(|u| ("unverified", u.text.clone())))
+}
+
 /// White space folded to single spaces.
 fn fold(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -144,28 +150,10 @@ fn from_source(program: &Program) -> Inventory {
         for item in &parsed.module.items {
             match item {
                 Item::Enum(e) => {
-                    let variants = e.variants.iter().map(|v| {
-                        let label = v.label.as_ref().map(|l| format!(" \"{}\"", l.text));
-                        let sources = v
-                            .provenance
-                            .cites
-                            .iter()
-                            .map(|c| format!(" cite \"{}\"", c.text));
-                        let note = v
-                            .provenance
-                            .unverified
-                            .iter()
-                            .map(|u| format!(" unverified \"{}\"", u.text));
-                        (
-                            "variant",
-                            format!(
-                                "{}{}{}",
-                                v.name.name,
-                                label.unwrap_or_default(),
-                                sources.chain(note).collect::<String>()
-                            ),
-                        )
-                    });
+                    let variants = e
+                        .variants
+                        .iter()
+                        .map(|v| ("variant", crate::fmt::variant(v)));
                     add(
                         ItemKind::Enum,
                         format!("{}.{}", m.name, e.name.name),
@@ -175,10 +163,7 @@ fn from_source(program: &Program) -> Inventory {
                 }
                 Item::Group(g) => {
                     let mut clauses = vec![("type", g.ty.name.clone())];
-                    clauses.extend(g.provenance.cites.iter().map(|c| ("cite", c.text.clone())));
-                    clauses.extend(
-                        (g.provenance.unverified.iter()).map(|u| ("unverified", u.text.clone())),
-                    );
+                    clauses.extend(provenance_clauses(&g.provenance));
                     clauses.push(("members", slice(g.value.span)));
                     add(
                         ItemKind::Group,
@@ -210,10 +195,7 @@ fn from_source(program: &Program) -> Inventory {
                 Item::Authorization(a) => {
                     let mut clauses = vec![];
                     clauses.extend(a.label.iter().map(|l| ("label", l.text.clone())));
-                    clauses.extend(a.provenance.cites.iter().map(|c| ("cite", c.text.clone())));
-                    clauses.extend(
-                        (a.provenance.unverified.iter()).map(|u| ("unverified", u.text.clone())),
-                    );
+                    clauses.extend(provenance_clauses(&a.provenance));
                     add(
                         ItemKind::Authorization,
                         format!("{}.{}", m.name, a.name.name),

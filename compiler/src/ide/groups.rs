@@ -15,6 +15,9 @@ use crate::db::{Db, SourceFile, Workspace, module_file, parse_file};
 use crate::escape;
 use crate::syntax::ast::{Expr, ExprKind, GroupDecl, Item, Provenance, SetOp};
 
+/// How many cited terms a hover lists.
+const SOURCES_SHOWN: usize = 60;
+
 /// How deep groups may refer to groups before evaluation gives up.
 const MAX_DEPTH: usize = 64;
 
@@ -174,31 +177,27 @@ pub fn members(db: &dyn Db, ws: Workspace, file: SourceFile, value: &Expr, today
 
 /// The sources a group states, as Markdown list lines: the group's own
 /// (`cite` before `=`), then each term's that has some, with the term's
-/// text and dates.
+/// text and dates; at most [`SOURCES_SHOWN`] terms, then a count.
 pub fn sources(text: &str, group: &GroupDecl) -> Vec<String> {
     let mut out: Vec<String> = provenance_parts(&group.provenance)
         .into_iter()
         .map(|p| format!("- {p}"))
         .collect();
-    let mut stack = vec![&group.value];
-    let mut terms = Vec::new();
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::SetOps { first, rest } => {
-                stack.extend(rest.iter().rev().map(|(_, e)| e));
-                stack.push(first);
-            }
-            ExprKind::Paren(inner) => stack.push(inner),
+    let terms = group
+        .value
+        .dated_terms()
+        .into_iter()
+        .filter_map(|e| match &e.kind {
             ExprKind::Dated {
                 term,
                 effective,
                 sunset,
                 provenance,
-            } if !provenance.is_empty() => terms.push((term, effective, sunset, provenance)),
-            _ => {}
-        }
-    }
-    for (term, effective, sunset, provenance) in terms {
+            } if !provenance.is_empty() => Some((term, effective, sunset, provenance)),
+            _ => None,
+        });
+    let mut terms = terms.peekable();
+    for (term, effective, sunset, provenance) in terms.by_ref().take(SOURCES_SHOWN) {
         let mut what: String = text
             .get(term.span.range())
             .unwrap_or("")
@@ -219,6 +218,10 @@ pub fn sources(text: &str, group: &GroupDecl) -> Vec<String> {
             provenance_parts(provenance).join("; ")
         ));
     }
+    let more = terms.count();
+    if more > 0 {
+        out.push(format!("- and {more} more cited terms"));
+    }
     out
 }
 
@@ -233,4 +236,39 @@ pub fn provenance_parts(p: &Provenance) -> Vec<String> {
         parts.push(format!("**unverified**: {}", escape::markdown(&u.text)));
     }
     parts
+}
+
+#[cfg(test)]
+#[expect(clippy::panic, reason = "tests fail by panicking")]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn group(text: &str) -> GroupDecl {
+        let parsed = parse(text);
+        match parsed.module.items.into_iter().next() {
+            Some(Item::Group(g)) => g,
+            other => panic!("not a group: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sources_list_nested_terms_and_stop_after_the_limit() {
+        let nested = "group G: Country cite \"top\" = ({A} | {B} effective 2020-01-01 cite \"inner\") effective 2019-01-01 cite \"outer\"";
+        let lines = sources(nested, &group(nested));
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].contains("top"), "{lines:?}");
+        assert!(
+            lines[1].contains("outer") && lines[2].contains("inner"),
+            "{lines:?}"
+        );
+
+        let terms: Vec<String> = (0..SOURCES_SHOWN + 10)
+            .map(|i| format!("{{C{i}}} cite \"s{i}\""))
+            .collect();
+        let many = format!("group G: Country = {}", terms.join(" | "));
+        let lines = sources(&many, &group(&many));
+        assert_eq!(lines.len(), SOURCES_SHOWN + 1, "{lines:?}");
+        assert_eq!(lines[SOURCES_SHOWN], "- and 10 more cited terms");
+    }
 }

@@ -650,6 +650,28 @@ impl Expr {
         }
     }
 
+    /// The terms of a group's set that carry dates or sources, in source
+    /// order, nested ones (inside a parenthesised term) after their parent.
+    pub fn dated_terms(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match &e.kind {
+                ExprKind::SetOps { first, rest } => {
+                    stack.extend(rest.iter().rev().map(|(_, e)| e));
+                    stack.push(first);
+                }
+                ExprKind::Paren(inner) => stack.push(inner),
+                ExprKind::Dated { term, .. } => {
+                    out.push(e);
+                    stack.push(term);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// A set term with its own dates, or the term itself without any.
     pub fn dated(
         self,
