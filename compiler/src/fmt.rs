@@ -242,11 +242,13 @@ impl<'a> Printer<'a> {
                     UseKind::Glob => ".*".to_string(),
                     UseKind::Names(ns) => format!(".{{{}}}", names(ns)),
                 };
-                self.line(
-                    u.span.start,
-                    u.span.end,
-                    &format!("use {}{what}", u.path.dotted()),
-                );
+                let mut text = format!("use {}{what}", u.path.dotted());
+                if let (UseKind::Names(ns), true) = (&u.kind, text.len() > WIDTH) {
+                    // A long list of names is filled over lines.
+                    let pieces = ns.iter().map(|n| n.name.clone()).collect();
+                    text = fill_braced(&format!("use {}.", u.path.dotted()), pieces, "");
+                }
+                self.line(u.span.start, u.span.end, &text);
             }
             Item::Enum(e) => self.enum_decl(e),
             Item::Group(g) => self.group(g),
@@ -499,14 +501,18 @@ fn wrap_term(prefix: &str, e: &Expr) -> String {
     if head.len() <= WIDTH {
         return format!("{head}{sources}");
     }
+    let pieces = items.iter().map(expr).collect();
+    format!("{}{dates}{sources}", fill_braced(prefix, pieces, &base))
+}
+
+/// `{prefix}{`, the comma-separated `pieces` filled over lines of at most
+/// [`WIDTH`] indented under `base`, and `}`.
+fn fill_braced(prefix: &str, pieces: Vec<String>, base: &str) -> String {
     let mut out = format!("{prefix}{{\n");
     let mut line = format!("{base}  ");
-    for (i, item) in items.iter().enumerate() {
-        let piece = format!(
-            "{}{}",
-            expr(item),
-            if i + 1 < items.len() { "," } else { "" }
-        );
+    let count = pieces.len();
+    for (i, piece) in pieces.into_iter().enumerate() {
+        let piece = format!("{piece}{}", if i + 1 < count { "," } else { "" });
         if !line.trim().is_empty() && line.len() + piece.len() + 1 > WIDTH {
             out.push_str(line.trim_end());
             out.push('\n');
@@ -516,7 +522,7 @@ fn wrap_term(prefix: &str, e: &Expr) -> String {
         line.push(' ');
     }
     out.push_str(line.trim_end());
-    out.push_str(&format!("\n{base}}}{dates}{sources}"));
+    out.push_str(&format!("\n{base}}}"));
     out
 }
 

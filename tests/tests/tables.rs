@@ -422,5 +422,5 @@ fn the_stdlib_dated_memberships_hold() {
         .to_string();
     let (code, out, _) = edict(&["test", &dir], "");
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("ok: 25 passed, 0 failed"), "{out}");
+    assert!(out.contains("ok: 49 passed, 0 failed"), "{out}");
 }
