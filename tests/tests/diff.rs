@@ -136,10 +136,10 @@ fn the_html_report_is_self_contained_and_lists_every_region() {
     }
     // Side by side: the old and the new `when` line of `license_requirement`.
     assert!(page.contains(
-        "class=\"del\"><pre>  when item in AdvancedComputing and destination in {CN}</pre>"
+        "class=\"del\"><pre>  when item in AdvancedComputing and destination in {CN, HK}</pre>"
     ));
     assert!(page.contains(
-        "class=\"ins\"><pre>  when item in AdvancedComputing and destination in {CN, MO}</pre>"
+        "class=\"ins\"><pre>  when item in AdvancedComputing and destination in {CN, HK, MO}</pre>"
     ));
 }
 
