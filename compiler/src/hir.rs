@@ -16,10 +16,10 @@ pub mod lower;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+pub use edict_engine::table::{Authorization, OutcomeKind, Review, Source};
 
 use crate::date::Date;
-use crate::syntax::ast::{CmpOp, SetOp, Span};
+use crate::syntax::ast::{CmpOp, SetOp};
 
 /// A checked policy, resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,29 +56,6 @@ pub struct ModuleSource {
     pub path: String,
     /// Its text.
     pub text: String,
-}
-
-/// Where a declaration stands.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
-pub struct Source {
-    /// The module.
-    pub module: String,
-    /// The file, relative to the project root.
-    pub path: String,
-    /// The file as diagnostics name it (not serialized: it depends on
-    /// where the compiler ran).
-    #[serde(skip)]
-    #[schemars(skip)]
-    pub file: String,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column, in characters.
-    pub column: u32,
-    /// The byte span (not serialized: tools use line and column).
-    #[serde(skip)]
-    pub span: Span,
 }
 
 /// A column of the transaction.
@@ -244,16 +221,6 @@ pub struct AssessLine {
     pub source: Source,
 }
 
-/// A license exception or general authorisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Authorization {
-    /// Display label.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub label: Option<String>,
-    /// Citations.
-    pub citations: Vec<String>,
-}
-
 /// The outcome of a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -281,78 +248,6 @@ impl Outcome {
             Outcome::RequireLicense => OutcomeKind::RequireLicense,
             Outcome::Deny => OutcomeKind::Deny,
         }
-    }
-}
-
-/// The four outcomes as the table and decisions name them, least severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(schemars::JsonSchema)]
-pub enum OutcomeKind {
-    /// No license required.
-    Allow,
-    /// Eligible for a license exception or general authorisation.
-    AllowUnder,
-    /// A license is required.
-    RequireLicense,
-    /// Prohibited.
-    Deny,
-}
-
-impl OutcomeKind {
-    /// 0 (`allow`) to 3 (`deny`).
-    pub fn severity(self) -> u8 {
-        self as u8
-    }
-
-    /// The name used in tables and decisions.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutcomeKind::Allow => "allow",
-            OutcomeKind::AllowUnder => "allow_under",
-            OutcomeKind::RequireLicense => "require_license",
-            OutcomeKind::Deny => "deny",
-        }
-    }
-}
-
-/// Review policies, least restrictive first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(schemars::JsonSchema)]
-pub enum Review {
-    /// `presumption_of_approval`
-    PresumptionOfApproval,
-    /// `case_by_case`
-    CaseByCase,
-    /// `presumption_of_denial`
-    PresumptionOfDenial,
-    /// `policy_of_denial`
-    PolicyOfDenial,
-}
-
-impl Review {
-    /// Every policy, least restrictive first.
-    pub const ALL: [Review; 4] = [
-        Review::PresumptionOfApproval,
-        Review::CaseByCase,
-        Review::PresumptionOfDenial,
-        Review::PolicyOfDenial,
-    ];
-
-    /// The name written in policies, tables and decisions.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Review::PresumptionOfApproval => "presumption_of_approval",
-            Review::CaseByCase => "case_by_case",
-            Review::PresumptionOfDenial => "presumption_of_denial",
-            Review::PolicyOfDenial => "policy_of_denial",
-        }
-    }
-
-    /// The policy named `name`, if it is one.
-    pub fn from_name(name: &str) -> Option<Review> {
-        Review::ALL.into_iter().find(|r| r.as_str() == name)
     }
 }
 

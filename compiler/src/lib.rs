@@ -8,12 +8,12 @@
 
 pub mod check;
 pub mod cli;
-pub mod date;
+pub use edict_engine::date;
 pub mod db;
 pub mod diagnostics;
 pub mod diff;
 pub mod escape;
-pub mod eval;
+pub use edict_engine::eval;
 pub mod fmt;
 pub mod hir;
 pub mod ide;

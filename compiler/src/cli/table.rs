@@ -10,7 +10,7 @@ use crate::db::Settings;
 use crate::diagnostics::codes::{ALL, Code};
 use crate::diagnostics::render::render_text;
 use crate::eval::lines::{Line, Lines};
-use crate::eval::{Evaluator, TxError};
+use crate::eval::{Evaluator, Output};
 use crate::project::{FileSystem, RealFs, load, sources};
 use crate::table::{CompileError, Compiled, compile};
 
@@ -203,62 +203,26 @@ pub fn eval_cmd(
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
-    let decide = |json: &serde_json::Value| -> Result<String, Vec<TxError>> {
-        let tx = evaluator.transaction(json)?;
-        let set = if explain {
-            evaluator.explain(&tx)
-        } else {
-            evaluator.decide(&tx)
-        };
-        Ok(serde_json::to_string(&set).unwrap_or_default())
-    };
     let w = |e: std::io::Error| e.to_string();
     let mut failed = 0usize;
-    let mut emit = |line: Option<usize>,
-                    result: Result<String, Vec<TxError>>,
-                    out: &mut dyn Write,
-                    err: &mut dyn Write|
-     -> Result<(), String> {
-        match result {
-            Ok(text) => writeln!(out, "{text}").map_err(w),
-            Err(errors) => {
-                failed += 1;
-                let rejected = crate::eval::Output::Rejected(crate::eval::Rejected {
-                    line,
-                    errors: errors.clone(),
-                });
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string(&rejected).unwrap_or_default()
-                )
-                .map_err(w)?;
-                for e in &errors {
-                    let at = line.map(|n| format!("line {n}: ")).unwrap_or_default();
-                    writeln!(err, "{at}error[{}]: {}", e.code, e.message).map_err(w)?;
-                }
-                Ok(())
+    let mut emit = |output: Output, out: &mut dyn Write, err: &mut dyn Write| {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&output).unwrap_or_default()
+        )
+        .map_err(w)?;
+        if let Output::Rejected(rejected) = &output {
+            failed += 1;
+            for e in &rejected.errors {
+                let at = rejected
+                    .line
+                    .map(|n| format!("line {n}: "))
+                    .unwrap_or_default();
+                writeln!(err, "{at}error[{}]: {}", e.code, e.message).map_err(w)?;
             }
         }
-    };
-    let parse = |bytes: &[u8]| -> Result<serde_json::Value, Vec<TxError>> {
-        crate::eval::json::parse_strict(bytes).map_err(|e| {
-            vec![TxError::new(
-                Code::MalformedTransaction,
-                None,
-                format!("not valid JSON: {e}"),
-            )]
-        })
-    };
-    let too_long = |what: &str| {
-        vec![TxError::new(
-            Code::MalformedTransaction,
-            None,
-            format!(
-                "{what}; a transaction may have at most {} bytes",
-                crate::eval::lines::MAX_LINE
-            ),
-        )]
+        Ok::<(), String>(())
     };
     if input == "-" || input.ends_with(".jsonl") {
         let mut file_reader;
@@ -272,11 +236,11 @@ pub fn eval_cmd(
         };
         let mut lines = Lines::new(reader);
         while let Some((line_no, line)) = lines.next_line().map_err(w)? {
-            let result = match line {
-                Line::Bytes(bytes) => parse(bytes).and_then(|json| decide(&json)),
-                Line::TooLong(len) => Err(too_long(&format!("the line has {len} bytes"))),
-            };
-            emit(Some(line_no), result, out, err)?;
+            emit(
+                evaluator.decide_input(Some(line_no), &line, explain),
+                out,
+                err,
+            )?;
         }
     } else {
         // One transaction: read at most one byte past the limit (the file
@@ -288,12 +252,12 @@ pub fn eval_cmd(
                     .read_to_end(&mut bytes)
             })
             .map_err(|e| format!("cannot read `{input}`: {e}"))?;
-        let result = if bytes.len() > crate::eval::lines::MAX_LINE {
-            Err(too_long("the input is longer"))
+        let line = if bytes.len() > crate::eval::lines::MAX_LINE {
+            Line::TooLong(bytes.len() as u64)
         } else {
-            parse(&bytes).and_then(|json| decide(&json))
+            Line::Bytes(&bytes)
         };
-        emit(None, result, out, err)?;
+        emit(evaluator.decide_input(None, &line, explain), out, err)?;
     }
     Ok(if failed > 0 { 1 } else { 0 })
 }

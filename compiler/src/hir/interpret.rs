@@ -144,10 +144,7 @@ impl Cx<'_> {
     }
 }
 
-/// Whether ECCN `x` lies under prefix `p` (`3A090.a` under `3A090`).
-pub fn under(x: &str, p: &str) -> bool {
-    x == p || (x.len() > p.len() && x.starts_with(p) && x.as_bytes()[p.len()] == b'.')
-}
+pub use edict_engine::eccn::under;
 
 /// `a op b` on constants; `false` when they do not compare.
 pub fn compare(a: &Value, op: CmpOp, b: &Value) -> bool {

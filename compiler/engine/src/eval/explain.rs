@@ -10,8 +10,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{DecisionSet, Evaluator, TIER_SLOT, Transaction, Val, holds, value};
-use crate::hir::OutcomeKind;
 use crate::table::Cell;
+use crate::table::OutcomeKind;
 
 /// Why one jurisdiction decided as it did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

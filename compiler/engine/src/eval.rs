@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 pub use decision::{Basis, Contribution, Decision, Merge};
 pub use input::{ColumnIndex, Transaction, TxError, Val};
 
-use crate::diagnostics::Code;
-use crate::hir::interpret::under;
-use crate::table::sets::BitSet;
+use crate::bitset::BitSet;
+use crate::codes::Code;
+use crate::eccn::under;
 use crate::table::{Cell, ColumnSpec, ColumnType, FORMAT, Literal, TIER_COLUMN, Table, VERSION};
 
 /// The decisions of every jurisdiction on one transaction.
@@ -548,6 +548,47 @@ impl Evaluator {
             review: row.review,
             obligations: &row.obligations,
             citations: &row.citations,
+        }
+    }
+
+    /// One input decided, as `edict eval` decides each line: `input` is
+    /// the bytes of one JSON Lines line (or of a whole one-transaction
+    /// document), parsed as strict JSON, checked against the table's
+    /// columns, then decided (`explain`: with the rows that matched and
+    /// missed). `line` numbers a rejection.
+    pub fn decide_input(
+        &self,
+        line: Option<usize>,
+        input: &lines::Line<'_>,
+        explain: bool,
+    ) -> Output {
+        let tx = match input {
+            lines::Line::Bytes(bytes) => json::parse_strict(bytes)
+                .map_err(|e| {
+                    vec![TxError::new(
+                        Code::MalformedTransaction,
+                        None,
+                        format!("not valid JSON: {e}"),
+                    )]
+                })
+                .and_then(|json| self.transaction(&json)),
+            lines::Line::TooLong(len) => Err(vec![TxError::new(
+                Code::MalformedTransaction,
+                None,
+                format!(
+                    "{}; a transaction may have at most {} bytes",
+                    match line {
+                        Some(_) => format!("the line has {len} bytes"),
+                        None => "the input is longer".to_string(),
+                    },
+                    lines::MAX_LINE
+                ),
+            )]),
+        };
+        match tx {
+            Ok(tx) if explain => Output::Decided(self.explain(&tx)),
+            Ok(tx) => Output::Decided(self.decide(&tx)),
+            Err(errors) => Output::Rejected(Rejected { line, errors }),
         }
     }
 

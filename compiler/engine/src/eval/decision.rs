@@ -5,7 +5,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::hir::{OutcomeKind, Review};
+use crate::table::{OutcomeKind, Review};
 
 /// Whether a decision comes from rules or from no rule applying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

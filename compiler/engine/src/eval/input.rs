@@ -9,8 +9,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::codes::Code;
 use crate::date::{Date, DateError};
-use crate::diagnostics::{Code, did_you_mean, similar};
+use crate::suggest::{did_you_mean, similar};
 use crate::table::{ColumnSpec, ColumnType};
 
 /// A transaction's value, compiled for evaluation.
@@ -211,7 +212,7 @@ fn value(
         }
         ColumnType::Eccn => {
             let text = v.as_str().ok_or_else(wrong)?;
-            match crate::check::eccn_problem(text) {
+            match crate::eccn::eccn_problem(text) {
                 None => Ok(Val::Eccn(text.to_string())),
                 Some(why) => Err(TxError::new(
                     Code::InvalidEccn,

@@ -10,7 +10,15 @@
 
 use serde::{Serialize, Serializer};
 
-use super::Severity;
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The policy cannot be compiled.
+    Error,
+    /// The policy compiles, but something is likely wrong.
+    Warning,
+}
 
 /// One registered code.
 #[derive(Debug)]
