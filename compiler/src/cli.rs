@@ -1,6 +1,6 @@
 //! The `edict` command line: argument parsing and the `check`, `fmt` and
 //! `explain` commands here, `compile`, `eval` and `test` in [`table`],
-//! `diff` in [`diff`].
+//! `screen` in [`screen`], `diff` in [`diff`].
 //! [`run_with_input`] takes the arguments and the standard streams, so
 //! tests drive it without spawning a process.
 //!
@@ -8,6 +8,8 @@
 //! `fmt --check` found files to reformat), 2 usage or I/O problems.
 
 pub mod diff;
+#[cfg(feature = "screen")]
+mod screen;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -27,6 +29,7 @@ usage:
   edict check [--format text|json] [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH...
   edict compile [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH... [-o TABLE.json]
   edict eval TABLE --input FILE|- [--explain]
+  edict screen TABLE INPUT... -o OUTPUT [--id COLUMN] [--explain] [--jobs N] [--no-progress]
   edict test [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH...
   edict diff [--format text|markdown|json|html] [-o FILE] [--color WHEN] [--exit-code] OLD NEW
   edict diff --git REV PATH [NEW]
@@ -41,6 +44,9 @@ OLD and NEW are each a policy PATH or a compiled table; `--git REV PATH`
 compares PATH at revision REV with PATH (or NEW) in the working tree.
 `--input -` reads JSON Lines from stdin: one transaction per line, one
 decision (or error) per line out.
+`screen` decides every row of INPUT files (.parquet, .csv, .jsonl; - for
+JSON Lines on stdin) into OUTPUT (.parquet, .csv, .jsonl; - for stdout),
+one output row per input row, matching columns to the table's by name.
 ";
 
 /// Runs the command line with the process's stdin; returns the exit code.
@@ -61,6 +67,12 @@ pub fn run_with_input(
         Some("check") => check(&args[1..], out, err),
         Some("compile") => table::compile_cmd(&args[1..], out, err),
         Some("eval") => table::eval_cmd(&args[1..], stdin, out, err),
+        #[cfg(feature = "screen")]
+        Some("screen") => screen::screen_cmd(&args[1..], out, err),
+        #[cfg(not(feature = "screen"))]
+        Some("screen") => {
+            Err("this build of edict has no `screen` (built without the `screen` feature)".into())
+        }
         Some("test") => table::test_cmd(&args[1..], out, err),
         Some("schema") => table::schema_cmd(&args[1..], out),
         Some("diff") => diff::diff_cmd(&args[1..], out, err),

@@ -263,7 +263,11 @@ pub fn eval_cmd(
 }
 
 /// A table file (`.json`) is read as is; anything else is compiled first.
-fn load_evaluator(path: &Path, settings: Settings, err: &mut dyn Write) -> Result<Evaluator, i32> {
+pub(super) fn load_evaluator(
+    path: &Path,
+    settings: Settings,
+    err: &mut dyn Write,
+) -> Result<Evaluator, i32> {
     if path.extension().is_some_and(|e| e == "json") {
         let bytes = RealFs.read_table(path).map_err(|e| {
             let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());

@@ -1,0 +1,139 @@
+//! Deciding one input row: from its fields (CSV, Parquet) or its JSON line
+//! to the evaluator's output, with the row's id.
+
+use std::collections::HashSet;
+
+use edict_engine::codes::Code;
+use edict_engine::eval::{Evaluator, Output, Rejected, TxError};
+use serde_json::{Map, Value};
+
+use crate::Screened;
+
+/// An output row's id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Id {
+    /// The row's number over all inputs, from 1.
+    Row(u64),
+    /// The `--id` column's value (`None`: missing or null).
+    Value(Option<Value>),
+}
+
+/// A row as read, before deciding.
+#[derive(Debug)]
+pub(crate) struct Raw {
+    /// Its line (CSV, JSON Lines) or row (Parquet) number in its file.
+    pub line: usize,
+    /// What was read.
+    pub input: RawInput,
+}
+
+/// What a reader found in a row.
+#[derive(Debug)]
+pub(crate) enum RawInput {
+    /// The row's fields that the table (or `--id`) names.
+    Fields(Map<String, Value>),
+    /// A JSON Lines line, parsed when decided.
+    Json(Vec<u8>),
+    /// A row that cannot be read, with why.
+    Broken(TxError),
+}
+
+/// The names a screening reads: the table's input columns, and the id.
+#[derive(Debug, Clone)]
+pub(crate) struct Columns {
+    /// The table's input columns.
+    pub table: HashSet<String>,
+    /// The `--id` column.
+    pub id: Option<String>,
+}
+
+impl Columns {
+    pub fn of(evaluator: &Evaluator, id: Option<&str>) -> Columns {
+        Columns {
+            table: evaluator
+                .table()
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
+            id: id.map(str::to_string),
+        }
+    }
+
+    /// Whether a reader should keep the field `name`.
+    pub fn wants(&self, name: &str) -> bool {
+        self.table.contains(name) || self.id.as_deref() == Some(name)
+    }
+}
+
+/// Decides one row; `number` is its row number over all inputs.
+pub(crate) fn row(
+    evaluator: &Evaluator,
+    columns: &Columns,
+    explain: bool,
+    number: u64,
+    raw: Raw,
+) -> Screened {
+    let reject = |errors: Vec<TxError>| {
+        Output::Rejected(Rejected {
+            line: Some(raw.line),
+            errors,
+        })
+    };
+    let fields = match raw.input {
+        RawInput::Fields(fields) => Ok(fields),
+        RawInput::Broken(e) => Err(vec![e]),
+        RawInput::Json(ref bytes) => edict_engine::eval::json::parse_strict(bytes)
+            .map_err(|e| {
+                vec![TxError::new(
+                    Code::MalformedTransaction,
+                    None,
+                    format!("not valid JSON: {e}"),
+                )]
+            })
+            .and_then(|v| match v {
+                Value::Object(map) => {
+                    Ok(map.into_iter().filter(|(k, _)| columns.wants(k)).collect())
+                }
+                other => Err(vec![TxError::new(
+                    Code::MalformedTransaction,
+                    None,
+                    format!("a transaction is a JSON object, not {}", kind(&other)),
+                )]),
+            }),
+    };
+    let (id, fields) = match fields {
+        Ok(mut fields) => {
+            let id = match &columns.id {
+                Some(name) if columns.table.contains(name) => Id::Value(fields.get(name).cloned()),
+                Some(name) => Id::Value(fields.remove(name)),
+                None => Id::Row(number),
+            };
+            (id, Ok(fields))
+        }
+        Err(e) => (
+            match columns.id {
+                Some(_) => Id::Value(None),
+                None => Id::Row(number),
+            },
+            Err(e),
+        ),
+    };
+    let output = match fields.and_then(|f| evaluator.transaction(&Value::Object(f))) {
+        Ok(tx) if explain => Output::Decided(evaluator.explain(&tx)),
+        Ok(tx) => Output::Decided(evaluator.decide(&tx)),
+        Err(errors) => reject(errors),
+    };
+    Screened { id, output }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
