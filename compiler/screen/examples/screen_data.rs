@@ -1,13 +1,15 @@
 //! Writes ROWS random transactions for TABLE's columns to a Parquet file,
 //! the input of the screening benchmark (`compiler/screen/bench.sh`):
 //!
-//!     cargo run --release -p edict-screen --example screen_data -- TABLE.json ROWS OUT.parquet
+//!     cargo run --release -p edict-screen --example screen_data -- TABLE.json ROWS OUT.parquet [LISTED%]
 //!
 //! Values are drawn from what the table names — its countries and enum
-//! domains, the ECCN prefixes of its cells (with a paragraph added, and
-//! EAR99), dates from 2020 to 2029, numbers up to 30,000 — so that rows
-//! reach the table's rules rather than all falling through. Deterministic:
-//! the same arguments give the same file.
+//! domains, the ECCN prefixes of its cells (with a paragraph added),
+//! dates from 2020 to 2029, numbers up to 30,000 — so that rows reach the
+//! table's rules rather than all falling through. `LISTED%` (default 100)
+//! is the share of rows whose ECCN is one the table names; the others are
+//! EAR99 or an ECCN no cell names, like most lines of an order book.
+//! Deterministic: the same arguments give the same file.
 
 use std::sync::Arc;
 
@@ -37,12 +39,14 @@ impl Rng {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, table, rows, out] = args.as_slice() else {
-        return Err("usage: screen_data TABLE.json ROWS OUT.parquet".into());
+    let (table, rows, out, listed) = match args.as_slice() {
+        [_, table, rows, out] => (table, rows, out, 100),
+        [_, table, rows, out, listed] => (table, rows, out, listed.parse()?),
+        _ => return Err("usage: screen_data TABLE.json ROWS OUT.parquet [LISTED%]".into()),
     };
     let table: Table = serde_json::from_slice(&std::fs::read(table)?)?;
     let rows: usize = rows.parse()?;
-    let mut eccns: Vec<String> = vec!["EAR99".into()];
+    let mut eccns: Vec<String> = Vec::new();
     for row in &table.decision_table {
         for cell in row.cells.values() {
             if let Cell::EccnIn { prefixes, .. } = cell {
@@ -102,7 +106,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                                 1 + rng.below(12),
                                 1 + rng.below(28)
                             ),
-                            ColumnType::Eccn => eccns[rng.below(eccns.len())].clone(),
+                            ColumnType::Eccn if rng.below(100) < listed && !eccns.is_empty() => {
+                                eccns[rng.below(eccns.len())].clone()
+                            }
+                            ColumnType::Eccn => {
+                                ["EAR99", "7A994.a", "5A991.b"][rng.below(3)].to_string()
+                            }
                             ColumnType::Country | ColumnType::Enum => {
                                 c.domain[rng.below(c.domain.len())].clone()
                             }

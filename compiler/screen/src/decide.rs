@@ -2,12 +2,14 @@
 //! to the evaluator's output, with the row's id.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use edict_engine::codes::Code;
 use edict_engine::eval::{Evaluator, Output, Rejected, TxError};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::Screened;
+use crate::read::{CsvFields, ParquetCols, csv_row, parquet_row};
 
 /// An output row's id.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,10 +32,12 @@ pub(crate) struct Raw {
 /// What a reader found in a row.
 #[derive(Debug)]
 pub(crate) enum RawInput {
-    /// The row's fields that the table (or `--id`) names.
-    Fields(Map<String, Value>),
     /// A JSON Lines line, parsed when decided.
     Json(Vec<u8>),
+    /// A CSV record, typed when decided.
+    Csv(Arc<CsvFields>, csv::ByteRecord),
+    /// Row of a Parquet batch, read when decided.
+    Parquet(Arc<ParquetCols>, usize),
     /// A row that cannot be read, with why.
     Broken(TxError),
 }
@@ -81,9 +85,10 @@ pub(crate) fn row(
         })
     };
     let fields = match raw.input {
-        RawInput::Fields(fields) => Ok(fields),
+        RawInput::Csv(fields, record) => csv_row(&record, &fields).map_err(|e| vec![e]),
+        RawInput::Parquet(cols, r) => Ok(parquet_row(&cols, r)),
         RawInput::Broken(e) => Err(vec![e]),
-        RawInput::Json(ref bytes) => edict_engine::eval::json::parse_strict(bytes)
+        RawInput::Json(bytes) => edict_engine::eval::json::parse_strict(&bytes)
             .map_err(|e| {
                 vec![TxError::new(
                     Code::MalformedTransaction,

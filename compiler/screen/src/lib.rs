@@ -119,12 +119,7 @@ pub fn screen(evaluator: &Evaluator, options: &Options) -> Result<Summary, Strin
     if options.inputs.is_empty() {
         return Err("no INPUT given".into());
     }
-    let out_format = Format::of(&options.output).ok_or_else(|| {
-        format!(
-            "`{}`: the output must end in .parquet, .csv or .jsonl (or be -)",
-            options.output
-        )
-    })?;
+    formats_out(options)?;
     let pool = match options.jobs {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()
@@ -135,53 +130,7 @@ pub fn screen(evaluator: &Evaluator, options: &Options) -> Result<Summary, Strin
         None => None,
     };
     let target = write::Target::create(&options.output)?;
-    let result = (|| {
-        let mut sink = write::sink(out_format, target.file()?, evaluator, options)?;
-        let bar = progress(options, &options.inputs, &formats);
-        let mut summary = Summary::default();
-        let columns = decide::Columns::of(evaluator, options.id.as_deref());
-        let types: Vec<_> = evaluator
-            .table()
-            .columns
-            .iter()
-            .map(|c| (c.name.clone(), c.ty))
-            .collect();
-        for (input, format) in options.inputs.iter().zip(&formats) {
-            let mut source = read::open(input, *format, &columns, &types, options.batch_rows)?;
-            while let Some(batch) = source.next_batch()? {
-                let first = summary.rows;
-                let work = || {
-                    batch
-                        .into_par_iter()
-                        .enumerate()
-                        .map(|(i, raw)| {
-                            decide::row(
-                                evaluator,
-                                &columns,
-                                options.explain,
-                                first + i as u64 + 1,
-                                raw,
-                            )
-                        })
-                        .collect::<Vec<Screened>>()
-                };
-                let screened = match &pool {
-                    Some(pool) => pool.install(work),
-                    None => work(),
-                };
-                summary.rows += screened.len() as u64;
-                summary.rejected += screened
-                    .iter()
-                    .filter(|s| matches!(s.output, Output::Rejected(_)))
-                    .count() as u64;
-                sink.write(&screened)?;
-                bar.set_position(summary.rows);
-            }
-        }
-        sink.finish()?;
-        bar.finish_and_clear();
-        Ok(summary)
-    })();
+    let result = pipeline(evaluator, options, &formats, pool.as_ref(), target.file());
     match result {
         Ok(summary) => {
             target.commit()?;
@@ -192,6 +141,127 @@ pub fn screen(evaluator: &Evaluator, options: &Options) -> Result<Summary, Strin
             Err(e)
         }
     }
+}
+
+/// Batches flow from a reader thread through the deciding pool (this
+/// thread hands each batch to rayon) to a writer thread, with at most two
+/// batches waiting between stages: reading, deciding and writing overlap,
+/// and memory stays bounded.
+fn pipeline(
+    evaluator: &Evaluator,
+    options: &Options,
+    formats: &[Format],
+    pool: Option<&rayon::ThreadPool>,
+    out: Result<Box<dyn std::io::Write + Send>, String>,
+) -> Result<Summary, String> {
+    let sink = write::sink(formats_out(options)?, out?, evaluator, options)?;
+    let columns = decide::Columns::of(evaluator, options.id.as_deref());
+    let types: Vec<_> = evaluator
+        .table()
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.ty))
+        .collect();
+    let bar = progress(options, &options.inputs, formats);
+    std::thread::scope(|scope| {
+        let (to_decide, batches) =
+            std::sync::mpsc::sync_channel::<Result<Vec<decide::Raw>, String>>(2);
+        let (to_write, decided) = std::sync::mpsc::sync_channel::<Vec<Screened>>(2);
+        let columns_r = columns.clone();
+        scope.spawn(move || {
+            for (input, format) in options.inputs.iter().zip(formats) {
+                let source = read::open(input, *format, &columns_r, &types, options.batch_rows);
+                let mut source = match source {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = to_decide.send(Err(e));
+                        return;
+                    }
+                };
+                loop {
+                    match source.next_batch() {
+                        Ok(Some(batch)) => {
+                            if to_decide.send(Ok(batch)).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            let _ = to_decide.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let writer = scope.spawn(move || {
+            let mut sink = sink;
+            for batch in decided {
+                sink.write(&batch)?;
+            }
+            sink.finish()
+        });
+        let mut summary = Summary::default();
+        let mut failure = None;
+        for batch in batches {
+            let batch = match batch {
+                Ok(batch) => batch,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            let first = summary.rows;
+            let work = || {
+                batch
+                    .into_par_iter()
+                    .enumerate()
+                    .map(|(i, raw)| {
+                        decide::row(
+                            evaluator,
+                            &columns,
+                            options.explain,
+                            first + i as u64 + 1,
+                            raw,
+                        )
+                    })
+                    .collect::<Vec<Screened>>()
+            };
+            let screened = match pool {
+                Some(pool) => pool.install(work),
+                None => work(),
+            };
+            summary.rows += screened.len() as u64;
+            summary.rejected += screened
+                .iter()
+                .filter(|s| matches!(s.output, Output::Rejected(_)))
+                .count() as u64;
+            bar.set_position(summary.rows);
+            if to_write.send(screened).is_err() {
+                // The writer stopped: its error says why.
+                break;
+            }
+        }
+        drop(to_write);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err("the writer failed".to_string()));
+        bar.finish_and_clear();
+        match failure {
+            Some(e) => Err(e),
+            None => written.map(|()| summary),
+        }
+    })
+}
+
+/// The output's format.
+fn formats_out(options: &Options) -> Result<Format, String> {
+    Format::of(&options.output).ok_or_else(|| {
+        format!(
+            "`{}`: the output must end in .parquet, .csv or .jsonl (or be -)",
+            options.output
+        )
+    })
 }
 
 /// A progress bar on standard error, or a hidden one.

@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, StringArray};
 use arrow::datatypes::DataType;
@@ -27,15 +28,15 @@ pub(crate) enum Source {
         rows: usize,
     },
     Csv {
-        reader: csv::Reader<Box<dyn Read>>,
+        reader: csv::Reader<Box<dyn Read + Send>>,
         /// `(field name, its index in a record, its column type)`.
-        fields: Vec<(String, usize, Option<ColumnType>)>,
+        fields: Arc<CsvFields>,
         /// The number of fields of the header line.
         width: usize,
         batch: usize,
     },
     Jsonl {
-        lines: Lines<Box<dyn std::io::BufRead>>,
+        lines: Lines<Box<dyn std::io::BufRead + Send>>,
         batch: usize,
     },
 }
@@ -67,7 +68,7 @@ pub(crate) fn open(
             })
         }
         Format::Csv => {
-            let input: Box<dyn Read> = if path == "-" {
+            let input: Box<dyn Read + Send> = if path == "-" {
                 Box::new(std::io::stdin())
             } else {
                 Box::new(BufReader::new(file()?))
@@ -87,13 +88,13 @@ pub(crate) fn open(
             }
             Ok(Source::Csv {
                 reader,
-                fields,
+                fields: Arc::new(fields),
                 width: header.len(),
                 batch,
             })
         }
         Format::Jsonl => {
-            let input: Box<dyn std::io::BufRead> = if path == "-" {
+            let input: Box<dyn std::io::BufRead + Send> = if path == "-" {
                 Box::new(BufReader::new(std::io::stdin()))
             } else {
                 Box::new(BufReader::new(file()?))
@@ -143,7 +144,7 @@ impl Source {
                         Ok(true) => {
                             let line = record.position().map_or(0, |p| p.line() as usize);
                             let input = if record.len() == *width {
-                                csv_row(&record, fields)
+                                RawInput::Csv(Arc::clone(fields), record.clone())
                             } else {
                                 // A row with more or fewer fields than the
                                 // header may have its values shifted.
@@ -196,14 +197,17 @@ impl Source {
 /// cell is a missing field; a number that does not parse (or is not
 /// finite) and a boolean other than `true`/`false` stay strings, which the
 /// evaluator rejects with the field's expected type.
-fn csv_row(record: &csv::ByteRecord, fields: &[(String, usize, Option<ColumnType>)]) -> RawInput {
+pub(crate) fn csv_row(
+    record: &csv::ByteRecord,
+    fields: &CsvFields,
+) -> Result<Map<String, Value>, TxError> {
     let mut map = Map::new();
     for (name, index, ty) in fields {
         let Some(bytes) = record.get(*index) else {
             continue;
         };
         let Ok(text) = std::str::from_utf8(bytes) else {
-            return RawInput::Broken(TxError::new(
+            return Err(TxError::new(
                 Code::MalformedTransaction,
                 Some(name),
                 "the field is not valid UTF-8",
@@ -228,11 +232,18 @@ fn csv_row(record: &csv::ByteRecord, fields: &[(String, usize, Option<ColumnType
         };
         map.insert(name.clone(), value);
     }
-    RawInput::Fields(map)
+    Ok(map)
 }
 
+/// The wanted fields of a CSV file: `(name, index in a record, type)`.
+pub(crate) type CsvFields = Vec<(String, usize, Option<ColumnType>)>;
+
+/// The wanted columns of a Parquet batch, by name.
+pub(crate) type ParquetCols = Vec<(String, Col)>;
+
 /// One column of a Parquet batch, as the values JSON gives them.
-enum Col {
+#[derive(Debug)]
+pub(crate) enum Col {
     Number(Float64Array),
     Bool(BooleanArray),
     Text(StringArray),
@@ -270,28 +281,31 @@ fn parquet_batch(
         };
         cols.push((field.name().clone(), col));
     }
+    let cols = Arc::new(cols);
     Ok((0..batch.num_rows())
-        .map(|r| {
-            let mut map = Map::new();
-            for (name, col) in &cols {
-                let value = match col {
-                    Col::Number(a) if a.is_valid(r) => {
-                        let x = a.value(r);
-                        Number::from_f64(x)
-                            .map_or_else(|| Value::String(x.to_string()), Value::Number)
-                    }
-                    Col::Bool(a) if a.is_valid(r) => Value::Bool(a.value(r)),
-                    Col::Text(a) if a.is_valid(r) => Value::String(a.value(r).to_string()),
-                    _ => continue,
-                };
-                map.insert(name.clone(), value);
-            }
-            Raw {
-                line: before + r + 1,
-                input: RawInput::Fields(map),
-            }
+        .map(|r| Raw {
+            line: before + r + 1,
+            input: RawInput::Parquet(Arc::clone(&cols), r),
         })
         .collect())
+}
+
+/// Row `r` of a Parquet batch's wanted columns; a null is a missing field.
+pub(crate) fn parquet_row(cols: &ParquetCols, r: usize) -> Map<String, Value> {
+    let mut map = Map::new();
+    for (name, col) in cols {
+        let value = match col {
+            Col::Number(a) if a.is_valid(r) => {
+                let x = a.value(r);
+                Number::from_f64(x).map_or_else(|| Value::String(x.to_string()), Value::Number)
+            }
+            Col::Bool(a) if a.is_valid(r) => Value::Bool(a.value(r)),
+            Col::Text(a) if a.is_valid(r) => Value::String(a.value(r).to_string()),
+            _ => continue,
+        };
+        map.insert(name.clone(), value);
+    }
+    map
 }
 
 fn downcast<T: Array + Clone + 'static>(array: ArrayRef) -> Result<T, String> {

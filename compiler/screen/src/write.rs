@@ -71,7 +71,7 @@ impl Target {
 }
 
 /// A writer of screened rows.
-pub(crate) trait Sink {
+pub(crate) trait Sink: Send {
     fn write(&mut self, rows: &[Screened]) -> Result<(), String>;
     fn finish(self: Box<Self>) -> Result<(), String>;
 }
