@@ -749,3 +749,29 @@ fn a_shipped_example_screens_like_its_expected_decisions() {
     let expected: Vec<Value> = expected.lines().map(strip).collect();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn an_endless_csv_line_stops_the_run_instead_of_filling_memory() {
+    let (dir, table) = setup("screen-long-line");
+    let mut text = b"date,item,destination,value,urgent\n2025-06-01,3A001,CN,1,false\n".to_vec();
+    text.extend(std::iter::repeat_n(b'x', 17 << 20));
+    std::fs::write(dir.join("long.csv"), &text).unwrap_or_default();
+    let out = dir.join("out.jsonl");
+    let (code, _, err) = edict(
+        &[
+            "screen",
+            &s(&table),
+            &s(&dir.join("long.csv")),
+            "-o",
+            &s(&out),
+            "--no-progress",
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("longer than 16 MiB") && err.contains("nothing was written"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

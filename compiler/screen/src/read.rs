@@ -69,9 +69,9 @@ pub(crate) fn open(
         }
         Format::Csv => {
             let input: Box<dyn Read + Send> = if path == "-" {
-                Box::new(std::io::stdin())
+                Box::new(LineCap::new(std::io::stdin()))
             } else {
-                Box::new(BufReader::new(file()?))
+                Box::new(LineCap::new(BufReader::new(file()?)))
             };
             let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
             let header = reader
@@ -104,6 +104,45 @@ pub(crate) fn open(
                 batch,
             })
         }
+    }
+}
+
+/// The longest CSV line read: the `csv` crate holds a whole record in
+/// memory, so a file with an endless line would otherwise take all of it.
+pub const MAX_CSV_LINE: usize = 16 << 20;
+
+/// A reader that fails once a line grows past [`MAX_CSV_LINE`] bytes.
+struct LineCap<R> {
+    inner: R,
+    since_newline: usize,
+}
+
+impl<R> LineCap<R> {
+    fn new(inner: R) -> Self {
+        LineCap {
+            inner,
+            since_newline: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.since_newline = 0;
+            } else {
+                self.since_newline += 1;
+            }
+        }
+        if self.since_newline > MAX_CSV_LINE {
+            return Err(std::io::Error::other(format!(
+                "a line is longer than {} MiB",
+                MAX_CSV_LINE >> 20
+            )));
+        }
+        Ok(n)
     }
 }
 
