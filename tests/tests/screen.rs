@@ -775,3 +775,52 @@ fn an_endless_csv_line_stops_the_run_instead_of_filling_memory() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn an_integer_id_column_in_parquet_is_carried_as_written() {
+    let (dir, table) = setup("screen-int-id");
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("order", DataType::Int64, false),
+        Field::new("date", DataType::Utf8, false),
+        Field::new("item", DataType::Utf8, false),
+        Field::new("destination", DataType::Utf8, false),
+        Field::new("value", DataType::Int64, false),
+        Field::new("urgent", DataType::Boolean, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![12345, 7])),
+            Arc::new(StringArray::from(vec!["2025-06-01", "2025-06-01"])),
+            Arc::new(StringArray::from(vec!["3A001", "EAR99"])),
+            Arc::new(StringArray::from(vec!["CN", "DE"])),
+            Arc::new(Int64Array::from(vec![10, 20])),
+            Arc::new(BooleanArray::from(vec![false, true])),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let file = File::create(dir.join("in.parquet")).unwrap_or_else(|e| panic!("{e}"));
+    let mut w = ArrowWriter::try_new(file, schema, None).unwrap_or_else(|e| panic!("{e}"));
+    w.write(&batch).unwrap_or_else(|e| panic!("{e}"));
+    w.close().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join("out.jsonl");
+    let (code, _, err) = edict(
+        &[
+            "screen",
+            &s(&table),
+            &s(&dir.join("in.parquet")),
+            "-o",
+            &s(&out),
+            "--id",
+            "order",
+            "--no-progress",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let got = canonical_jsonl(&std::fs::read_to_string(&out).unwrap_or_default());
+    assert_eq!(got[0]["id"], "12345");
+    assert_eq!(got[1]["id"], "7");
+    // An integer input column is still a number to the evaluator.
+    assert_eq!(got[0]["decisions"]["US"]["outcome"], "require_license");
+}

@@ -313,7 +313,12 @@ fn parquet_batch(
                 )
             })
         };
+        // An id column that is not an input is carried as text, so an
+        // integer order number stays `12345`, not `12345.0`.
+        let id_only = columns.id.as_deref() == Some(field.name().as_str())
+            && !columns.table.contains(field.name());
         let col = match field.data_type() {
+            _ if id_only => Col::Text(downcast(cast(&DataType::Utf8)?)?),
             t if t.is_numeric() => Col::Number(downcast(cast(&DataType::Float64)?)?),
             DataType::Boolean => Col::Bool(downcast(cast(&DataType::Boolean)?)?),
             _ => Col::Text(downcast(cast(&DataType::Utf8)?)?),
