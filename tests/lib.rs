@@ -3,6 +3,7 @@
 //! files live here.
 #![expect(clippy::panic, reason = "test helpers fail by panicking")]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use edict_compiler::date::Date;
@@ -10,7 +11,11 @@ use edict_compiler::db::Settings;
 use edict_compiler::diagnostics::Diagnostic;
 use edict_compiler::diagnostics::render::render_text;
 use edict_compiler::project::{Project, RealFs, load, sources};
-use edict_compiler::table::{self, CompileError, Compiled, policy_diagnostics};
+use edict_compiler::table::generate::Rng;
+use edict_compiler::table::{
+    self, Cell, ColumnType, CompileError, Compiled, Literal, Table, policy_diagnostics,
+};
+use serde_json::{Value, json};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -200,4 +205,116 @@ pub fn hostile_version_pair(dir: &Path) -> (PathBuf, PathBuf) {
         format!("{head}jurisdiction US {{\n{base}{hostile}}}\n"),
     );
     (old, new)
+}
+
+/// `n` JSON Lines transactions drawn from the values the table's cells
+/// name and their neighbours (a day either side of a date bound, a number
+/// either side of a numeric one, an ECCN under each prefix), with a few
+/// missing or invalid values.
+pub fn random_transactions(table: &Table, n: usize, seed: u64) -> String {
+    let candidates: Vec<Vec<Value>> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let mut values = BTreeSet::new();
+            let cells = table
+                .decision_table
+                .iter()
+                .map(|r| &r.cells)
+                .chain(table.tier_table.iter().map(|r| &r.cells))
+                .filter_map(|cells| cells.get(&c.name));
+            for cell in cells {
+                neighbours(c.ty, cell, &mut values);
+            }
+            let mut values: Vec<Value> = values
+                .into_iter()
+                .map(|v| serde_json::from_str(&v).unwrap_or(Value::Null))
+                .collect();
+            match c.ty {
+                ColumnType::Country | ColumnType::Enum => {
+                    values.extend(c.domain.iter().step_by(7).map(|v| json!(v)));
+                }
+                ColumnType::Bool => values.extend([json!(true), json!(false)]),
+                ColumnType::Date => values.push(json!("2024-06-30")),
+                ColumnType::Number => values.push(json!(0)),
+                ColumnType::Eccn => values.extend([json!("EAR99"), json!("0Y521")]),
+                ColumnType::String => values.push(json!("other")),
+            }
+            values
+        })
+        .collect();
+    let bad = |ty: ColumnType| match ty {
+        ColumnType::Date => Some(json!("2025-02-29")),
+        ColumnType::Country | ColumnType::Enum => Some(json!("ZZ")),
+        ColumnType::Eccn => Some(json!("3A0901")),
+        _ => None,
+    };
+    let mut rng = Rng::new(seed);
+    let mut out = String::new();
+    for _ in 0..n {
+        let mut tx = serde_json::Map::new();
+        for (c, values) in table.columns.iter().zip(&candidates) {
+            match rng.below(200) {
+                0 => continue,
+                1 => {
+                    if let Some(v) = bad(c.ty) {
+                        tx.insert(c.name.clone(), v);
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            tx.insert(c.name.clone(), values[rng.below(values.len())].clone());
+        }
+        out.push_str(&Value::Object(tx).to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// The values a cell names and their neighbours, as JSON texts.
+fn neighbours(ty: ColumnType, cell: &Cell, out: &mut BTreeSet<String>) {
+    let mut add = |v: Value| {
+        out.insert(v.to_string());
+    };
+    match cell {
+        Cell::In { values } | Cell::NotIn { values } => {
+            for v in values {
+                add(serde_json::to_value(v).unwrap_or(Value::Null));
+            }
+        }
+        Cell::EccnIn { prefixes, except } => {
+            for p in prefixes.iter().chain(except) {
+                for v in [p.clone(), format!("{p}.a"), format!("{p}.z.9")] {
+                    add(json!(v));
+                }
+            }
+        }
+        Cell::EccnNotIn { prefixes } => {
+            for p in prefixes {
+                add(json!(p));
+                add(json!(format!("{p}.a")));
+            }
+        }
+        Cell::Range { min, max, .. } => {
+            for bound in [min, max].into_iter().flatten() {
+                match (ty, bound) {
+                    (ColumnType::Date, Literal::Text(t)) => {
+                        if let Ok(day) = Date::parse(t) {
+                            let d = day.days_since_epoch();
+                            for delta in [-1, 0, 1] {
+                                add(json!(Date::from_days_since_epoch(d + delta).to_string()));
+                            }
+                        }
+                    }
+                    (_, Literal::Number(x)) => {
+                        for delta in [-1.0, -0.5, 0.0, 0.5, 1.0] {
+                            add(json!(x.0 + delta));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
 }

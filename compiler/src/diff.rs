@@ -17,6 +17,8 @@
 //! self-contained page; JSON is the report's serde form, with a schema
 //! (`compiler/docs/diff.schema.json`). The comparison is pure: no I/O.
 
+#[cfg(feature = "screen")]
+pub mod data;
 pub mod html;
 pub mod impact;
 pub mod items;
@@ -101,6 +103,47 @@ pub struct Report {
     pub timeline: Vec<Event>,
     /// How the comparison treated differences of the transaction schema.
     pub notes: Vec<String>,
+    /// With `--data`: how many rows of real data change decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataImpact>,
+}
+
+/// The impact of a change on rows of real data (`edict diff --data`):
+/// every row decided under both versions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataImpact {
+    /// The files read, in order.
+    pub inputs: Vec<String>,
+    /// Rows read.
+    pub rows: u64,
+    /// Rows either version rejects (their codes are `edict eval`'s); they
+    /// are not compared.
+    pub rejected: u64,
+    /// Rows whose decision changes in at least one jurisdiction.
+    pub changed: u64,
+    /// Rows with a tightening change in some jurisdiction (a row changing
+    /// in two jurisdictions two ways counts in both directions).
+    pub tightening: u64,
+    /// Rows with a loosening change.
+    pub loosening: u64,
+    /// Rows with a lateral change.
+    pub lateral: u64,
+    /// Per region of `impact`, in the same order: its rows.
+    pub regions: Vec<RegionRows>,
+    /// Changed decisions (row and jurisdiction) that lie in no region:
+    /// always 0, since the regions are exact; a check, not a figure.
+    pub outside_regions: u64,
+}
+
+/// The rows of real data in one region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionRows {
+    /// How many rows lie in the region.
+    pub rows: u64,
+    /// The ids of the first few (the `--id` column, else row numbers).
+    pub sample: Vec<serde_json::Value>,
 }
 
 /// A compared version.
@@ -354,6 +397,7 @@ pub fn diff(old: &Version, new: &Version) -> Result<Report, DiffError> {
         impact,
         timeline,
         notes,
+        data: None,
     })
 }
 

@@ -242,18 +242,7 @@ fn decision_of(ds: &[Decision], j: &str, t: &Table, tx: &BTreeMap<String, Value>
     ds.iter()
         .find(|d| &*d.jurisdiction == j)
         .cloned()
-        .unwrap_or_else(|| Decision {
-            jurisdiction: j.into(),
-            outcome: edict_compiler::hir::OutcomeKind::Allow,
-            basis: edict_compiler::eval::Basis::NoRule,
-            tier: assessed(t, tx),
-            reasons: Vec::new(),
-            review: None,
-            authorizations: Vec::new(),
-            obligations: Vec::new(),
-            citations: Vec::new(),
-            rules: Vec::new(),
-        })
+        .unwrap_or_else(|| Decision::no_rule(j.into(), assessed(t, tx)))
 }
 
 /// Checks a report against the evaluators on the grid (sampled down to

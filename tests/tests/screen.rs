@@ -154,10 +154,23 @@ fn write_parquet(path: &Path, rows: &[Value]) {
         ],
     )
     .unwrap_or_else(|e| panic!("{e}"));
+    write_batch(path, &batch);
+}
+
+/// Writes one record batch as a Parquet file.
+fn write_batch(path: &Path, batch: &RecordBatch) {
     let file = File::create(path).unwrap_or_else(|e| panic!("{e}"));
-    let mut w = ArrowWriter::try_new(file, schema, None).unwrap_or_else(|e| panic!("{e}"));
-    w.write(&batch).unwrap_or_else(|e| panic!("{e}"));
+    let mut w = ArrowWriter::try_new(file, batch.schema(), None).unwrap_or_else(|e| panic!("{e}"));
+    w.write(batch).unwrap_or_else(|e| panic!("{e}"));
     w.close().unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// `edict screen ARGS... --no-progress`, nothing on stdin.
+fn screen(args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["screen"];
+    all.extend_from_slice(args);
+    all.push("--no-progress");
+    edict(&all, "")
 }
 
 /// Each output row as `{id, rejected: [codes], decisions: {J: {…}}}`.
@@ -407,28 +420,14 @@ fn every_format_in_and_out_decides_like_eval() {
             .iter()
             .any(|r| r["decisions"]["US"]["outcome"] == "deny")
     );
-    let inputs = [
-        ("in.jsonl", None),
-        ("in.csv", None),
-        ("in.parquet", Some(())),
-    ];
+    let inputs = ["in.jsonl", "in.csv", "in.parquet"];
     std::fs::write(dir.join("in.jsonl"), jsonl(&rows)).unwrap_or_default();
     std::fs::write(dir.join("in.csv"), csv(&rows)).unwrap_or_default();
     write_parquet(&dir.join("in.parquet"), &rows);
-    for (input, _) in inputs {
+    for input in inputs {
         for output in ["out.jsonl", "out.csv", "out.parquet"] {
             let out = dir.join(output);
-            let (code, msg, err) = edict(
-                &[
-                    "screen",
-                    &s(&table),
-                    &s(&dir.join(input)),
-                    "-o",
-                    &s(&out),
-                    "--no-progress",
-                ],
-                "",
-            );
+            let (code, msg, err) = screen(&[&s(&table), &s(&dir.join(input)), "-o", &s(&out)]);
             assert_eq!(code, 0, "{input} → {output}: {err}");
             assert!(msg.contains("6 rows screened"), "{msg}");
             assert_eq!(read_output(&out), reference, "{input} → {output}");
@@ -479,17 +478,7 @@ fn rows_in_equal_rows_out_whatever_the_rows_hold() {
     for (input, rows, rejected) in [("bad.csv", 10, 8), ("bad.jsonl", 8, 6)] {
         for output in ["out.jsonl", "out.csv", "out.parquet"] {
             let out = dir.join(output);
-            let (code, msg, err) = edict(
-                &[
-                    "screen",
-                    &s(&table),
-                    &s(&dir.join(input)),
-                    "-o",
-                    &s(&out),
-                    "--no-progress",
-                ],
-                "",
-            );
+            let (code, msg, err) = screen(&[&s(&table), &s(&dir.join(input)), "-o", &s(&out)]);
             assert_eq!(code, 1, "{input}: {err}");
             assert!(
                 msg.contains(&format!("{rows} rows screened")),
@@ -557,23 +546,15 @@ fn nulls_and_wrong_types_in_parquet_are_rejections_not_failures() {
         ],
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let file = File::create(dir.join("text.parquet")).unwrap_or_else(|e| panic!("{e}"));
-    let mut w = ArrowWriter::try_new(file, schema, None).unwrap_or_else(|e| panic!("{e}"));
-    w.write(&batch).unwrap_or_else(|e| panic!("{e}"));
-    w.close().unwrap_or_else(|e| panic!("{e}"));
+    write_batch(&dir.join("text.parquet"), &batch);
     let out = dir.join("out.jsonl");
-    let (code, msg, err) = edict(
-        &[
-            "screen",
-            &s(&table),
-            &s(&dir.join("in.parquet")),
-            &s(&dir.join("text.parquet")),
-            "-o",
-            &s(&out),
-            "--no-progress",
-        ],
-        "",
-    );
+    let (code, msg, err) = screen(&[
+        &s(&table),
+        &s(&dir.join("in.parquet")),
+        &s(&dir.join("text.parquet")),
+        "-o",
+        &s(&out),
+    ]);
     assert_eq!(code, 1, "{err}");
     assert!(msg.contains("8 rows screened into"), "{msg}");
     let got = canonical_jsonl(&std::fs::read_to_string(&out).unwrap_or_default());
@@ -608,17 +589,7 @@ fn empty_inputs_give_empty_outputs() {
     for input in ["empty.csv", "header.csv", "empty.jsonl", "empty.parquet"] {
         for output in ["out.jsonl", "out.csv", "out.parquet"] {
             let out = dir.join(output);
-            let (code, msg, err) = edict(
-                &[
-                    "screen",
-                    &s(&table),
-                    &s(&dir.join(input)),
-                    "-o",
-                    &s(&out),
-                    "--no-progress",
-                ],
-                "",
-            );
+            let (code, msg, err) = screen(&[&s(&table), &s(&dir.join(input)), "-o", &s(&out)]);
             assert_eq!(code, 0, "{input} → {output}: {err}");
             assert!(msg.contains("0 rows screened"), "{msg}");
             assert!(read_output(&out).is_empty());
@@ -637,18 +608,13 @@ fn a_truncated_parquet_file_writes_nothing_and_keeps_the_old_output() {
     let out = dir.join("out.csv");
     std::fs::write(&out, "previous results\n").unwrap_or_default();
     for input in ["cut.parquet", "zero.parquet"] {
-        let (code, _, err) = edict(
-            &[
-                "screen",
-                &s(&table),
-                &s(&dir.join("full.parquet")),
-                &s(&dir.join(input)),
-                "-o",
-                &s(&out),
-                "--no-progress",
-            ],
-            "",
-        );
+        let (code, _, err) = screen(&[
+            &s(&table),
+            &s(&dir.join("full.parquet")),
+            &s(&dir.join(input)),
+            "-o",
+            &s(&out),
+        ]);
         assert_eq!(code, 2, "{input}");
         assert!(
             err.contains("Parquet") && err.contains("nothing was written"),
@@ -677,19 +643,14 @@ fn the_id_column_is_carried_and_formula_cells_are_defused() {
     std::fs::write(dir.join("in.csv"), csv(&rows)).unwrap_or_default();
     for input in ["in.jsonl", "in.csv"] {
         let out = dir.join("out.csv");
-        let (code, _, err) = edict(
-            &[
-                "screen",
-                &s(&table),
-                &s(&dir.join(input)),
-                "-o",
-                &s(&out),
-                "--id",
-                "order",
-                "--no-progress",
-            ],
-            "",
-        );
+        let (code, _, err) = screen(&[
+            &s(&table),
+            &s(&dir.join(input)),
+            "-o",
+            &s(&out),
+            "--id",
+            "order",
+        ]);
         // `order` is not a table column: it is carried, never an unknown field.
         assert_eq!(code, 0, "{input}: {err}");
         let text = std::fs::read_to_string(&out).unwrap_or_default();
@@ -700,19 +661,14 @@ fn the_id_column_is_carried_and_formula_cells_are_defused() {
     }
     // Parquet keeps the id as text.
     let out = dir.join("out.parquet");
-    let (code, _, err) = edict(
-        &[
-            "screen",
-            &s(&table),
-            &s(&dir.join("in.csv")),
-            "-o",
-            &s(&out),
-            "--id",
-            "order",
-            "--no-progress",
-        ],
-        "",
-    );
+    let (code, _, err) = screen(&[
+        &s(&table),
+        &s(&dir.join("in.csv")),
+        "-o",
+        &s(&out),
+        "--id",
+        "order",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(canonical_parquet(&out)[1]["id"], "PO-1");
 }
@@ -722,19 +678,14 @@ fn a_shipped_example_screens_like_its_expected_decisions() {
     let dir = scratch("screen-example");
     let example = repo().join("examples/country_chart");
     let out = dir.join("out.jsonl");
-    let (code, _, err) = edict(
-        &[
-            "screen",
-            &s(&example),
-            &s(&example.join("transactions.jsonl")),
-            "-o",
-            &s(&out),
-            "--jobs",
-            "2",
-            "--no-progress",
-        ],
-        "",
-    );
+    let (code, _, err) = screen(&[
+        &s(&example),
+        &s(&example.join("transactions.jsonl")),
+        "-o",
+        &s(&out),
+        "--jobs",
+        "2",
+    ]);
     assert_eq!(code, 0, "{err}");
     let expected = std::fs::read_to_string(example.join("expected.jsonl")).unwrap_or_default();
     let got = std::fs::read_to_string(&out).unwrap_or_default();
@@ -757,17 +708,7 @@ fn an_endless_csv_line_stops_the_run_instead_of_filling_memory() {
     text.extend(std::iter::repeat_n(b'x', 17 << 20));
     std::fs::write(dir.join("long.csv"), &text).unwrap_or_default();
     let out = dir.join("out.jsonl");
-    let (code, _, err) = edict(
-        &[
-            "screen",
-            &s(&table),
-            &s(&dir.join("long.csv")),
-            "-o",
-            &s(&out),
-            "--no-progress",
-        ],
-        "",
-    );
+    let (code, _, err) = screen(&[&s(&table), &s(&dir.join("long.csv")), "-o", &s(&out)]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("longer than 16 MiB") && err.contains("nothing was written"),
@@ -799,24 +740,16 @@ fn an_integer_id_column_in_parquet_is_carried_as_written() {
         ],
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let file = File::create(dir.join("in.parquet")).unwrap_or_else(|e| panic!("{e}"));
-    let mut w = ArrowWriter::try_new(file, schema, None).unwrap_or_else(|e| panic!("{e}"));
-    w.write(&batch).unwrap_or_else(|e| panic!("{e}"));
-    w.close().unwrap_or_else(|e| panic!("{e}"));
+    write_batch(&dir.join("in.parquet"), &batch);
     let out = dir.join("out.jsonl");
-    let (code, _, err) = edict(
-        &[
-            "screen",
-            &s(&table),
-            &s(&dir.join("in.parquet")),
-            "-o",
-            &s(&out),
-            "--id",
-            "order",
-            "--no-progress",
-        ],
-        "",
-    );
+    let (code, _, err) = screen(&[
+        &s(&table),
+        &s(&dir.join("in.parquet")),
+        "-o",
+        &s(&out),
+        "--id",
+        "order",
+    ]);
     assert_eq!(code, 0, "{err}");
     let got = canonical_jsonl(&std::fs::read_to_string(&out).unwrap_or_default());
     assert_eq!(got[0]["id"], "12345");

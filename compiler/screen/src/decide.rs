@@ -78,12 +78,19 @@ pub(crate) fn row(
     number: u64,
     raw: Raw,
 ) -> Screened {
-    let reject = |errors: Vec<TxError>| {
-        Output::Rejected(Rejected {
-            line: Some(raw.line),
-            errors,
-        })
-    };
+    let line = raw.line;
+    let (id, fields) = fields(columns, number, raw);
+    let output = decide(evaluator, explain, line, fields);
+    Screened { id, output }
+}
+
+/// A row's id and its fields (the ones `columns` wants, less the id when
+/// the table does not read it), or why they cannot be read.
+pub(crate) fn fields(
+    columns: &Columns,
+    number: u64,
+    raw: Raw,
+) -> (Id, Result<Fields, Vec<TxError>>) {
     let fields = match raw.input {
         RawInput::Csv(fields, record) => csv_row(&record, &fields).map_err(|e| vec![e]),
         RawInput::Parquet(cols, r) => Ok(parquet_row(&cols, r)),
@@ -107,7 +114,7 @@ pub(crate) fn row(
                 )]),
             }),
     };
-    let (id, fields) = match fields {
+    match fields {
         Ok(mut fields) => {
             let id = match &columns.id {
                 Some(name) if columns.table.contains(name) => Id::Value(fields.get(name).cloned()),
@@ -123,13 +130,27 @@ pub(crate) fn row(
             },
             Err(e),
         ),
-    };
-    let output = match fields.and_then(|f| evaluator.transaction(&Value::Object(f))) {
+    }
+}
+
+/// A row's fields by name.
+pub(crate) type Fields = serde_json::Map<String, Value>;
+
+/// What `edict eval` would print for a row read from `line`.
+pub(crate) fn decide(
+    evaluator: &Evaluator,
+    explain: bool,
+    line: usize,
+    fields: Result<Fields, Vec<TxError>>,
+) -> Output {
+    match fields.and_then(|f| evaluator.transaction(&Value::Object(f))) {
         Ok(tx) if explain => Output::Decided(evaluator.explain(&tx)),
         Ok(tx) => Output::Decided(evaluator.decide(&tx)),
-        Err(errors) => reject(errors),
-    };
-    Screened { id, output }
+        Err(errors) => Output::Rejected(Rejected {
+            line: Some(line),
+            errors,
+        }),
+    }
 }
 
 fn kind(v: &Value) -> &'static str {

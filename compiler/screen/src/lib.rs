@@ -15,6 +15,7 @@
 //! number (1-based, counted over all inputs in order).
 
 mod decide;
+mod pairs;
 mod read;
 mod write;
 
@@ -25,6 +26,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 pub use decide::Id;
+pub use pairs::{Pair, pairs};
 
 /// A file format, told by the file's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,6 +30,8 @@ struct DiffArgs {
     git: Option<String>,
     exit_code: bool,
     paths: Vec<PathBuf>,
+    data: Vec<String>,
+    id: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<DiffArgs, String> {
@@ -42,6 +44,8 @@ fn parse(args: &[String]) -> Result<DiffArgs, String> {
         git: None,
         exit_code: false,
         paths: Vec::new(),
+        data: Vec::new(),
+        id: None,
     };
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
@@ -79,6 +83,8 @@ fn parse(args: &[String]) -> Result<DiffArgs, String> {
             "-o" | "--output" => a.output = Some(PathBuf::from(value("a file")?)),
             "--git" => a.git = Some(value("a revision")?),
             "--exit-code" => a.exit_code = true,
+            "--data" => a.data.push(value("a .parquet, .csv or .jsonl file")?),
+            "--id" => a.id = Some(value("a column name")?),
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             path => a.paths.push(PathBuf::from(path)),
         }
@@ -145,6 +151,13 @@ pub fn diff_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
             return Ok(1);
         }
     };
+    let mut report = report;
+    if !a.data.is_empty()
+        && let Err(why) = data_impact(&mut report, &old, &new, &a)
+    {
+        let _ = writeln!(err, "error: {why}; no report was written");
+        return Ok(2);
+    }
     let color = a.color.unwrap_or_else(|| {
         a.output.is_none()
             && std::env::var_os("NO_COLOR").is_none()
@@ -178,6 +191,27 @@ pub fn diff_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
     } else {
         0
     })
+}
+
+/// Decides the `--data` rows under both versions into the report.
+#[cfg(feature = "screen")]
+fn data_impact(
+    report: &mut crate::diff::Report,
+    old: &Version,
+    new: &Version,
+    a: &DiffArgs,
+) -> Result<(), String> {
+    crate::diff::data::attach(report, old, new, &a.data, a.id.as_deref())
+}
+
+#[cfg(not(feature = "screen"))]
+fn data_impact(
+    _: &mut crate::diff::Report,
+    _: &Version,
+    _: &Version,
+    _: &DiffArgs,
+) -> Result<(), String> {
+    Err("this build of edict has no `--data` (built without the `screen` feature)".into())
 }
 
 /// A version from a path: a `.json` table, else a policy compiled.

@@ -8,7 +8,8 @@
 use std::fmt::Write as _;
 
 use super::render::{
-    Line, clause_texts, decision_text, event_text, line_diff, rules_text, status_text, summary_text,
+    Line, clause_texts, data_text, decision_text, event_text, line_diff, region_rows_text,
+    rules_text, status_text, summary_text,
 };
 use super::{Change, Report};
 use crate::escape::html as esc;
@@ -172,6 +173,17 @@ fn impact(o: &mut String, r: &Report) {
     let _ = writeln!(o, "</tbody></table>");
     if r.impact.is_empty() {
         let _ = writeln!(o, "<p>None.</p>");
+    }
+    if let Some(d) = &r.data {
+        let _ = writeln!(
+            o,
+            "<h3>Rows of the data</h3>\n<p id=\"data\">{}.</p>\n<ul>",
+            esc(&data_text(d))
+        );
+        for (i, rows) in d.regions.iter().enumerate() {
+            let _ = writeln!(o, "<li>{}: {}</li>", i + 1, esc(&region_rows_text(rows)));
+        }
+        let _ = writeln!(o, "</ul>");
     }
 }
 

@@ -488,7 +488,7 @@ impl Explorer<'_> {
 /// What a decision says about the transaction (not which rules or
 /// citations say it: those are shown, but a renamed rule or a corrected
 /// citation changes no decision).
-fn substance(d: &Decision) -> impl PartialEq + '_ {
+pub(super) fn substance(d: &Decision) -> impl PartialEq + '_ {
     (
         d.outcome,
         d.basis,

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::space::Space;
-use super::{Change, Direction, EventKind, Report, Status};
+use super::{Change, DataImpact, Direction, EventKind, RegionRows, Report, Status};
 use crate::date::Date;
 use crate::eval::{Basis, Decision};
 use crate::hir::{Elem, OutcomeKind};
@@ -212,6 +212,67 @@ pub fn summary_text(r: &Report) -> String {
     format!("{}; {impact}", parts.join(", "))
 }
 
+/// The data's impact in one sentence: "3,412 of 1,200,000 rows change
+/// decision (…)". Not escaped: it holds file names.
+pub fn data_text(d: &DataImpact) -> String {
+    let mut t = format!(
+        "{} of {} {} in {} change decision ({} tightening, {} loosening, {} lateral)",
+        thousands(d.changed),
+        thousands(d.rows),
+        if d.rows == 1 { "row" } else { "rows" },
+        d.inputs.join(", "),
+        thousands(d.tightening),
+        thousands(d.loosening),
+        thousands(d.lateral)
+    );
+    if d.rejected > 0 {
+        t.push_str(&format!(
+            "; {} rejected by either version, not compared",
+            thousands(d.rejected)
+        ));
+    }
+    if d.outside_regions > 0 {
+        t.push_str(&format!(
+            "; {} changes outside every region",
+            thousands(d.outside_regions)
+        ));
+    }
+    t
+}
+
+/// A region's rows of data: "412 rows (e.g. 17, 52, 90)". Not escaped.
+pub fn region_rows_text(r: &RegionRows) -> String {
+    let ids: Vec<String> = r.sample.iter().map(|v| v.to_string()).collect();
+    let more = if r.rows > r.sample.len() as u64 {
+        ", …"
+    } else {
+        ""
+    };
+    if ids.is_empty() {
+        format!("{} rows", thousands(r.rows))
+    } else {
+        format!(
+            "{} {} (e.g. {}{more})",
+            thousands(r.rows),
+            if r.rows == 1 { "row" } else { "rows" },
+            ids.join(", ")
+        )
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
@@ -349,6 +410,9 @@ pub fn text(r: &Report, color: bool) -> String {
     );
     let _ = writeln!(o, "policy {}", e(&r.new.policy));
     let _ = writeln!(o, "{}\n", summary_text(r));
+    if let Some(d) = &r.data {
+        let _ = writeln!(o, "data: {}\n", e(&data_text(d)));
+    }
     for n in &r.notes {
         let _ = writeln!(o, "note: {}", e(n));
     }
@@ -407,6 +471,9 @@ pub fn text(r: &Report, color: bool) -> String {
                 "       e.g.    {}",
                 e(&serde_json::to_string(&g.witness).unwrap_or_default())
             );
+            if let Some(rows) = r.data.as_ref().and_then(|d| d.regions.get(i)) {
+                let _ = writeln!(o, "       data:   {}", e(&region_rows_text(rows)));
+            }
         }
         o.push('\n');
     }
@@ -463,6 +530,9 @@ pub fn markdown(r: &Report) -> String {
         "Old table `{}`, new table `{}`.\n",
         r.old.table, r.new.table
     );
+    if let Some(d) = &r.data {
+        let _ = writeln!(o, "**Data:** {}.\n", md(&data_text(d)));
+    }
     for n in &r.notes {
         let _ = writeln!(o, "> Note: {}\n", md(n));
     }
@@ -491,6 +561,13 @@ pub fn markdown(r: &Report) -> String {
             );
         }
         o.push('\n');
+        if let Some(d) = &r.data {
+            let _ = writeln!(o, "Rows of the data per region:\n");
+            for (i, rows) in d.regions.iter().enumerate() {
+                let _ = writeln!(o, "- {}: {}", i + 1, md(&region_rows_text(rows)));
+            }
+            o.push('\n');
+        }
     }
     let _ = writeln!(o, "## Declarations\n");
     if r.changes.is_empty() {

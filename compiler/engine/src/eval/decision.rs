@@ -44,6 +44,25 @@ pub struct Decision {
     pub rules: Vec<String>,
 }
 
+impl Decision {
+    /// The decision when no rule matches: `allow`, basis `no_rule`, with
+    /// the assessed tier.
+    pub fn no_rule(jurisdiction: Arc<str>, tier: Option<Arc<str>>) -> Decision {
+        Decision {
+            jurisdiction,
+            outcome: OutcomeKind::Allow,
+            basis: Basis::NoRule,
+            tier,
+            reasons: Vec::new(),
+            review: None,
+            authorizations: Vec::new(),
+            obligations: Vec::new(),
+            citations: Vec::new(),
+            rules: Vec::new(),
+        }
+    }
+}
+
 /// What one matched rule (or table row) contributes to a decision.
 #[derive(Debug, Clone, Copy)]
 pub struct Contribution<'a> {
@@ -93,18 +112,7 @@ impl<'a> Merge<'a> {
     ) -> Decision {
         let name = |rank: Option<usize>| rank.and_then(|r| tiers.get(r).cloned());
         let Some(first) = self.best.first() else {
-            return Decision {
-                jurisdiction: Arc::clone(jurisdiction),
-                outcome: OutcomeKind::Allow,
-                basis: Basis::NoRule,
-                tier: name(assessed),
-                reasons: Vec::new(),
-                review: None,
-                authorizations: Vec::new(),
-                obligations: Vec::new(),
-                citations: Vec::new(),
-                rules: Vec::new(),
-            };
+            return Decision::no_rule(Arc::clone(jurisdiction), name(assessed));
         };
         let outcome = first.outcome;
         let union = |f: &dyn Fn(&Contribution<'a>) -> &'a [String]| -> Vec<String> {
