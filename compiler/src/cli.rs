@@ -1,6 +1,6 @@
 //! The `edict` command line: argument parsing and the `check`, `fmt` and
 //! `explain` commands here, `compile`, `eval` and `test` in [`table`],
-//! `screen` in [`screen`], `diff` in [`diff`].
+//! `screen` in [`screen`], `sql` in [`sql`], `diff` in [`diff`].
 //! [`run_with_input`] takes the arguments and the standard streams, so
 //! tests drive it without spawning a process.
 //!
@@ -10,6 +10,7 @@
 pub mod diff;
 #[cfg(feature = "screen")]
 mod screen;
+mod sql;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -30,8 +31,10 @@ usage:
   edict compile [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH... [-o TABLE.json]
   edict eval TABLE --input FILE|- [--explain]
   edict screen TABLE INPUT... -o OUTPUT [--id COLUMN] [--explain] [--jobs N] [--no-progress]
+  edict sql TABLE --dialect duckdb|spark|postgres [--input RELATION] [--id COLUMN] [-o FILE]
   edict test [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH...
-  edict diff [--format text|markdown|json|html] [-o FILE] [--color WHEN] [--exit-code] OLD NEW
+  edict diff [--format text|markdown|json|html] [-o FILE] [--color WHEN] [--exit-code]
+             [--data FILE]... [--id COLUMN] OLD NEW
   edict diff --git REV PATH [NEW]
   edict fmt [--check] PATH...
   edict schema table|decision|diff
@@ -47,6 +50,10 @@ decision (or error) per line out.
 `screen` decides every row of INPUT files (.parquet, .csv, .jsonl; - for
 JSON Lines on stdin) into OUTPUT (.parquet, .csv, .jsonl; - for stdout),
 one output row per input row, matching columns to the table's by name.
+`diff --data` decides every row of FILE (.parquet, .csv, .jsonl) under both
+versions and counts the rows whose decision changes, per region.
+`sql` writes a script that creates the view `decisions` over the relation
+`transactions` in DuckDB, Spark or PostgreSQL (compiler/docs/sql.md).
 ";
 
 /// Runs the command line with the process's stdin; returns the exit code.
@@ -73,6 +80,7 @@ pub fn run_with_input(
         Some("screen") => {
             Err("this build of edict has no `screen` (built without the `screen` feature)".into())
         }
+        Some("sql") => sql::sql_cmd(&args[1..], out, err),
         Some("test") => table::test_cmd(&args[1..], out, err),
         Some("schema") => table::schema_cmd(&args[1..], out),
         Some("diff") => diff::diff_cmd(&args[1..], out, err),

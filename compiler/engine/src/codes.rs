@@ -124,6 +124,7 @@ registry! {
     TableTooLarge = "E0501", None, "rule expands to too many table rows";
     UnsupportedTable = "E0502", None, "unsupported table format or version";
     MalformedTable = "E0503", None, "malformed decision table";
+    SqlUnsupported = "E0504", None, "table that SQL cannot hold";
     UnreachableRule = "W0501", Some("unreachable-rule"), "rule never decides";
     ConflictingOverlap = "W0502", Some("conflicting-overlap"), "overlapping rules merge different outcomes";
     SunsetWithoutSuccessor = "W0503", Some("sunset-without-successor"), "sunset with no successor rule";
