@@ -1,6 +1,7 @@
 //! The `edict` command line: argument parsing and the `check`, `fmt` and
 //! `explain` commands here, `compile`, `eval` and `test` in [`table`],
-//! `screen` in [`screen`], `sql` in [`sql`], `diff` in [`diff`].
+//! `screen` in [`screen`], `sql` in [`sql`], `diff` in [`diff`],
+//! `keygen`, `sign` and `verify` (and `--trusted-key`) in [`sign`].
 //! [`run_with_input`] takes the arguments and the standard streams, so
 //! tests drive it without spawning a process.
 //!
@@ -10,6 +11,7 @@
 pub mod diff;
 #[cfg(feature = "screen")]
 mod screen;
+mod sign;
 mod sql;
 mod table;
 
@@ -29,13 +31,16 @@ edict — a policy language for export controls
 usage:
   edict check [--format text|json] [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH...
   edict compile [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH... [-o TABLE.json]
-  edict eval TABLE --input FILE|- [--explain]
-  edict screen TABLE INPUT... -o OUTPUT [--id COLUMN] [--explain] [--jobs N] [--no-progress]
-  edict sql TABLE --dialect duckdb|spark|postgres [--input RELATION] [--id COLUMN] [-o FILE]
+  edict eval TABLE --input FILE|- [--explain] [TRUST]
+  edict screen TABLE INPUT... -o OUTPUT [--id COLUMN] [--explain] [--jobs N] [--no-progress] [TRUST]
+  edict sql TABLE --dialect duckdb|spark|postgres [--input RELATION] [--id COLUMN] [-o FILE] [TRUST]
   edict test [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH...
   edict diff [--format text|markdown|json|html] [-o FILE] [--color WHEN] [--exit-code]
-             [--data FILE]... [--id COLUMN] OLD NEW
+             [--data FILE]... [--id COLUMN] [--trusted-key PUB]... OLD NEW
   edict diff --git REV PATH [NEW]
+  edict keygen -o NAME
+  edict sign TABLE --key NAME [--label LABEL] [-o SIG]
+  edict verify TABLE [--sig SIG] --trusted-key PUB...
   edict fmt [--check] PATH...
   edict schema table|decision|diff
   edict explain CODE
@@ -52,6 +57,11 @@ JSON Lines on stdin) into OUTPUT (.parquet, .csv, .jsonl; - for stdout),
 one output row per input row, matching columns to the table's by name.
 `diff --data` decides every row of FILE (.parquet, .csv, .jsonl) under both
 versions and counts the rows whose decision changes, per region.
+`keygen` writes an Ed25519 key: NAME (private, mode 0600), NAME.pub and
+NAME.jwk; `sign` writes TABLE.sig, a JWS over the table's exact bytes.
+TRUST is `--trusted-key PUB` (repeatable) [`--sig SIG`]: the table must
+then be signed by one of those keys (its signature is TABLE.sig unless
+`--sig` names it), and every decision names the signing key.
 `sql` writes a script that creates the view `decisions` over the relation
 `transactions` in DuckDB, Spark or PostgreSQL (compiler/docs/sql.md).
 ";
@@ -82,6 +92,9 @@ pub fn run_with_input(
         }
         Some("sql") => sql::sql_cmd(&args[1..], out, err),
         Some("test") => table::test_cmd(&args[1..], out, err),
+        Some("keygen") => sign::keygen_cmd(&args[1..], out),
+        Some("sign") => sign::sign_cmd(&args[1..], out, err),
+        Some("verify") => sign::verify_cmd(&args[1..], out, err),
         Some("schema") => table::schema_cmd(&args[1..], out),
         Some("diff") => diff::diff_cmd(&args[1..], out, err),
         Some("fmt") => fmt(&args[1..], out, err),

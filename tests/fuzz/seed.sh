@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=../..
 c=corpus
-mkdir -p $c/parse $c/check $c/fmt $c/table $c/transaction $c/diff $c/lsp_framing
+mkdir -p $c/parse $c/check $c/fmt $c/table $c/transaction $c/diff $c/lsp_framing $c/signature
 seed() { # seed TARGET FILE
   cp "$2" "$1/$(sha256sum "$2" | cut -c1-16)"
 }
@@ -17,6 +17,7 @@ for f in $(find $root/examples $root/stdlib $root/tests/fixtures $root/tests/con
   for t in parse check fmt; do seed $c/$t "$f"; done
 done
 for f in $(find $root/tests/conformance -name table.json | sort); do seed $c/table "$f"; done
+for f in $(find $root/tests/conformance/signatures -name '*.sig' -o -name 'trusted.*' | sort); do seed $c/signature "$f"; done
 for f in $(find $root/tests/conformance $root/examples -name 'transactions.jsonl' | sort); do seed $c/transaction "$f"; done
 pair=$(mktemp)
 cat $root/examples/version_pair/proposed/policy.edict > "$pair"; printf '\0' >> "$pair"

@@ -17,7 +17,7 @@ fn conformance_cases() -> Vec<PathBuf> {
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.is_dir())
+        .filter(|p| p.join("transactions.jsonl").is_file())
         .collect();
     cases.sort();
     cases
@@ -160,6 +160,12 @@ fn the_python_evaluator_passes_every_conformance_vector() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("10 of 10 cases passed"), "{stdout}");
+    // And every signature vector gets its verdict (tests/tests/signatures.rs
+    // checks the same vectors with `edict verify` and `edict eval`).
+    assert!(
+        stdout.contains("15 of 15 signature vectors passed"),
+        "{stdout}"
+    );
     // Its refusals: unknown versions, malformed cells, bad transactions.
     let output = Command::new("python3")
         .args(["-m", "unittest", "discover", "-s"])

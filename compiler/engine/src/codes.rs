@@ -4,7 +4,7 @@
 //! Families: `00` syntax, `01` names and modules, `02` types, `03` dates and
 //! jurisdictions, `04` cycles, overrides and policy structure, `05` decision
 //! tables (compiling, reading, table-level analysis), `06` transactions, `07` comparing versions
-//! (`edict diff`). Warnings
+//! (`edict diff`), `08` signatures. Warnings
 //! (lints) also have a kebab-case name used to silence them
 //! (`edict check --allow missing-sunset`).
 
@@ -136,6 +136,10 @@ registry! {
     InvalidDate = "E0606", None, "invalid date in a transaction";
     InvalidEccn = "E0607", None, "invalid ECCN in a transaction";
     IncomparableVersions = "E0701", None, "versions that cannot be compared";
+    SignatureMissing = "E0801", None, "table without a signature";
+    MalformedSignature = "E0802", None, "malformed or unaccepted signature";
+    UntrustedKey = "E0803", None, "table signed by a key that is not trusted";
+    BadSignature = "E0804", None, "signature that does not match the table";
 }
 
 impl Code {

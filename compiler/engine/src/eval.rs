@@ -37,6 +37,10 @@ use crate::table::{Cell, ColumnSpec, ColumnType, FORMAT, Literal, TIER_COLUMN, T
 pub struct DecisionSet {
     /// `sha256:` of the table's bytes.
     pub table: Arc<str>,
+    /// The id of the key whose signature over the table was verified
+    /// (`--trusted-key`): with `table`, a receipt of which table decided.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key: Option<Arc<str>>,
     /// The transaction's date.
     pub date: Arc<str>,
     /// One decision per jurisdiction, in name order.
@@ -242,6 +246,8 @@ pub struct Evaluator {
     table: Table,
     index: ColumnIndex,
     digest: Arc<str>,
+    /// The verified signing key's id, named in every decision.
+    key: Option<Arc<str>>,
     /// Jurisdiction and tier names, shared by every decision.
     jurisdictions: Vec<Arc<str>>,
     tiers: Vec<Arc<str>>,
@@ -375,6 +381,7 @@ impl Evaluator {
             table,
             index,
             digest: Arc::from(digest),
+            key: None,
             tier_rows,
             rows,
             tests,
@@ -455,6 +462,18 @@ impl Evaluator {
         &self.digest
     }
 
+    /// Names `kid`, the key whose signature over the table the caller has
+    /// verified, in every decision from now on.
+    pub fn with_key(mut self, kid: &str) -> Evaluator {
+        self.key = Some(Arc::from(kid));
+        self
+    }
+
+    /// The verified signing key's id, if any.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
     /// The assessed tier's rank: the first tier row whose cells all hold.
     pub fn assess(&self, tx: &Transaction) -> Option<usize> {
         self.tier_rows
@@ -526,6 +545,7 @@ impl Evaluator {
     fn finish(&self, tx: &Transaction, merges: Vec<Merge<'_>>, tier: Option<usize>) -> DecisionSet {
         DecisionSet {
             table: Arc::clone(&self.digest),
+            key: self.key.clone(),
             date: Arc::clone(&tx.date),
             decisions: merges
                 .into_iter()

@@ -14,6 +14,7 @@ use arrow::record_batch::RecordBatch;
 use edict_engine::eval::{Decision, Evaluator, Output};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use serde_json::Value;
 
@@ -109,8 +110,18 @@ pub(crate) fn sink(
         }
         Format::Parquet => {
             let schema = parquet_schema(&jurisdictions, options);
+            // The receipt: which table decided, and whose signature over
+            // it was verified (JSON Lines rows carry both in each row).
+            let mut receipt = vec![KeyValue::new(
+                "edict.table".to_string(),
+                evaluator.digest().to_string(),
+            )];
+            if let Some(kid) = evaluator.key() {
+                receipt.push(KeyValue::new("edict.key".to_string(), kid.to_string()));
+            }
             let props = WriterProperties::builder()
                 .set_compression(Compression::SNAPPY)
+                .set_key_value_metadata(Some(receipt))
                 .build();
             let w = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(io)?;
             Box::new(Parquet {

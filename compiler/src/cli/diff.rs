@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::sign::{Trust, trust_options};
 use super::table::{PolicyArgs, compiled_from, policy_options};
 use super::write_atomically;
 use crate::db::Settings;
@@ -32,10 +33,18 @@ struct DiffArgs {
     paths: Vec<PathBuf>,
     data: Vec<String>,
     id: Option<String>,
+    trust: Trust,
 }
 
 fn parse(args: &[String]) -> Result<DiffArgs, String> {
-    let (settings, rest) = policy_options(args)?;
+    let (trust, args) = trust_options(args)?;
+    if trust.sig.is_some() {
+        return Err(
+            "`diff` reads each table's signature beside it (TABLE.sig); `--sig` names one file"
+                .into(),
+        );
+    }
+    let (settings, rest) = policy_options(&args)?;
     let mut a = DiffArgs {
         settings,
         format: Format::Text,
@@ -46,6 +55,7 @@ fn parse(args: &[String]) -> Result<DiffArgs, String> {
         paths: Vec::new(),
         data: Vec::new(),
         id: None,
+        trust,
     };
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
@@ -99,6 +109,9 @@ fn parse(args: &[String]) -> Result<DiffArgs, String> {
 /// `edict diff [--git REV] OLD [NEW]`.
 pub fn diff_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let a = parse(args)?;
+    if let Err(code) = check_signatures(&a, err) {
+        return Ok(code);
+    }
     let (old, new) = match &a.git {
         Some(rev) => {
             let old = &a.paths[0];
@@ -212,6 +225,28 @@ fn data_impact(
     _: &DiffArgs,
 ) -> Result<(), String> {
     Err("this build of edict has no `--data` (built without the `screen` feature)".into())
+}
+
+/// With `--trusted-key`, both versions must be tables signed by a trusted
+/// key (a revision or policy source is signed by nobody).
+fn check_signatures(a: &DiffArgs, err: &mut dyn Write) -> Result<(), i32> {
+    if !a.trust.required() {
+        return Ok(());
+    }
+    if a.git.is_some() {
+        return a.trust.refuse_source(&a.paths[0], err);
+    }
+    for path in &a.paths {
+        if path.extension().is_none_or(|e| e != "json") {
+            return a.trust.refuse_source(path, err);
+        }
+        let bytes = RealFs.read_table(path).map_err(|e| {
+            let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());
+            2
+        })?;
+        a.trust.check(path, &bytes, err)?;
+    }
+    Ok(())
 }
 
 /// A version from a path: a `.json` table, else a policy compiled.

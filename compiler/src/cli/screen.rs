@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+use super::sign::trust_options;
 use super::table::{load_evaluator, policy_options};
 
 /// `edict screen`; exit 0 when every row was decided, 1 when some were
@@ -14,7 +15,8 @@ pub(super) fn screen_cmd(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
-    let (settings, rest) = policy_options(args)?;
+    let (trust, args) = trust_options(args)?;
+    let (settings, rest) = policy_options(&args)?;
     let mut options = edict_screen::Options {
         progress: std::io::stderr().is_terminal(),
         ..Default::default()
@@ -48,20 +50,25 @@ pub(super) fn screen_cmd(
         );
     }
     options.output = output.ok_or("`-o OUTPUT` (.parquet, .csv or .jsonl) is required")?;
-    let evaluator = match load_evaluator(&table, settings, err) {
+    let evaluator = match load_evaluator(&table, settings, &trust, err) {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
     match edict_screen::screen(&evaluator, &options) {
         Ok(summary) => {
             if options.output != "-" {
+                let signed = evaluator
+                    .key()
+                    .map(|k| format!(", signed by key `{k}`"))
+                    .unwrap_or_default();
                 writeln!(
                     out,
-                    "{} rows screened into {}: {} decided, {} rejected",
+                    "{} rows screened into {}: {} decided, {} rejected (table {}{signed})",
                     summary.rows,
                     options.output,
                     summary.rows - summary.rejected,
-                    summary.rejected
+                    summary.rejected,
+                    evaluator.digest()
                 )
                 .map_err(|e| e.to_string())?;
             }

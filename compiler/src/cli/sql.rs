@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use edict_sql::{Dialect, Options};
 
+use super::sign::trust_options;
 use super::table::{load_evaluator, policy_options};
 use crate::diagnostics::codes::Code;
 
@@ -16,7 +17,8 @@ pub(super) fn sql_cmd(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
-    let (settings, rest) = policy_options(args)?;
+    let (trust, args) = trust_options(args)?;
+    let (settings, rest) = policy_options(&args)?;
     let mut table = None;
     let mut dialect = None;
     let mut output = None;
@@ -51,7 +53,7 @@ pub(super) fn sql_cmd(
     if let Some(input) = input {
         options.input = input;
     }
-    let evaluator = match load_evaluator(&table, settings, err) {
+    let evaluator = match load_evaluator(&table, settings, &trust, err) {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };

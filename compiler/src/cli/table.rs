@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::sign::{Trust, trust_options};
 use super::{color_wanted, describe_paths, plural, write_atomically};
 use crate::date::Date;
 use crate::db::Settings;
@@ -180,7 +181,8 @@ pub fn eval_cmd(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
-    let (settings, rest) = policy_options(args)?;
+    let (trust, args) = trust_options(args)?;
+    let (settings, rest) = policy_options(&args)?;
     let mut input = None;
     let mut explain = false;
     let mut table_path = None;
@@ -199,7 +201,7 @@ pub fn eval_cmd(
     let table_path = table_path.ok_or("no TABLE given")?;
     let input =
         input.ok_or("`--input FILE` (or `--input -` for JSON Lines on stdin) is required")?;
-    let evaluator = match load_evaluator(&table_path, settings, err) {
+    let evaluator = match load_evaluator(&table_path, settings, &trust, err) {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
@@ -263,9 +265,12 @@ pub fn eval_cmd(
 }
 
 /// A table file (`.json`) is read as is; anything else is compiled first.
+/// With trusted keys, the table's signature is verified before the table
+/// is read, and the evaluator names the signing key in every decision.
 pub(super) fn load_evaluator(
     path: &Path,
     settings: Settings,
+    trust: &Trust,
     err: &mut dyn Write,
 ) -> Result<Evaluator, i32> {
     if path.extension().is_some_and(|e| e == "json") {
@@ -273,7 +278,8 @@ pub(super) fn load_evaluator(
             let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());
             2
         })?;
-        return Evaluator::from_bytes(&bytes).map_err(|e| {
+        let verified = trust.check(path, &bytes, err)?;
+        let evaluator = Evaluator::from_bytes(&bytes).map_err(|e| {
             let _ = writeln!(
                 err,
                 "error[{}]: `{}`: {}",
@@ -282,8 +288,13 @@ pub(super) fn load_evaluator(
                 e.message
             );
             1
+        })?;
+        return Ok(match verified {
+            Some(v) => evaluator.with_key(&v.kid),
+            None => evaluator,
         });
     }
+    trust.refuse_source(path, err)?;
     let args = PolicyArgs {
         settings,
         paths: vec![path.to_path_buf()],

@@ -6,8 +6,12 @@ evaluator. Usage:
 
     python3 edict_eval.py TABLE.json --input tx.json      # one transaction
     python3 edict_eval.py TABLE.json --input - < tx.jsonl # JSON Lines stream
+    python3 edict_eval.py TABLE.json --trusted-key PUB [--sig SIG] --input -
 
-Prints one decision (or rejection) per transaction, as JSON.
+Prints one decision (or rejection) per transaction, as JSON. With
+`--trusted-key` (repeatable), the table must carry a valid signature by one
+of those keys (TABLE.sig, or --sig), checked by edict_verify.py (which needs
+the `cryptography` package), and every decision names the key.
 """
 
 import datetime
@@ -119,8 +123,9 @@ def error(code, field, message):
 
 
 class Table:
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, key=None):
         self.digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        self.key = key  # the verified signing key's id, if any
         try:
             doc = parse_json(data)
         except ValueError as e:
@@ -297,7 +302,10 @@ class Table:
                 "citations": union("citations"),
                 "rules": sorted({r["rule"] for r in kept}),
             })
-        return {"table": self.digest, "date": values["date"], "decisions": decisions}
+        receipt = {"table": self.digest}
+        if self.key is not None:
+            receipt["key"] = self.key
+        return {**receipt, "date": values["date"], "decisions": decisions}
 
     def evaluate_text(self, text, line=None):
         """Decides one transaction given as JSON bytes or text (None: a line
@@ -317,25 +325,71 @@ class Table:
             return out
 
 
+def options(argv):
+    """TABLE, --input, --trusted-key (list) and --sig; None on a usage error."""
+    opts = {"table": None, "input": None, "trusted": [], "sig": None}
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in ("--input", "--trusted-key", "--sig"):
+            value = next(args, None)
+            if value is None:
+                return None
+            if arg == "--trusted-key":
+                opts["trusted"].append(value)
+            else:
+                opts[arg[2:]] = value
+        elif opts["table"] is None and not arg.startswith("-"):
+            opts["table"] = arg
+        else:
+            return None
+    if opts["table"] is None or opts["input"] is None or (opts["sig"] and not opts["trusted"]):
+        return None
+    return opts
+
+
+def load_table(opts):
+    """The table, its signature verified first when keys are trusted."""
+    with open(opts["table"], "rb") as f:
+        data = f.read()
+    if not opts["trusted"]:
+        return Table(data)
+    import edict_verify  # needs `cryptography`; only signed tables need it
+
+    keys = []
+    for path in opts["trusted"]:
+        with open(path, "rb") as f:
+            keys.append(edict_verify.load_public_key(f.read()))
+    try:
+        with open(opts["sig"] or opts["table"] + ".sig", "rb") as f:
+            signature = f.read(edict_verify.MAX_SIGNATURE + 1)
+    except FileNotFoundError:
+        raise edict_verify.SignatureError("E0801", "the table has no signature")
+    header = edict_verify.verify(data, signature, keys)
+    return Table(data, key=header["kid"])
+
+
 def main(argv):
-    if len(argv) != 4 or argv[2] != "--input":
+    opts = options(argv)
+    if opts is None:
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        with open(argv[1], "rb") as f:
-            table = Table(f.read())
-    except TableError as e:
+        table = load_table(opts)
+    except Exception as e:  # TableError or edict_verify.SignatureError
+        if not hasattr(e, "code"):
+            raise
         print(f"error[{e.code}]: {e}", file=sys.stderr)
         return 1
     failed = 0
-    if argv[3] == "-" or argv[3].endswith(".jsonl"):
-        stream = sys.stdin.buffer if argv[3] == "-" else open(argv[3], "rb")
+    source = opts["input"]
+    if source == "-" or source.endswith(".jsonl"):
+        stream = sys.stdin.buffer if source == "-" else open(source, "rb")
         for n, line in read_lines(stream):
             out = table.evaluate_text(line, n)
             failed += "errors" in out
             print(json.dumps(out, ensure_ascii=False), flush=True)
     else:
-        with open(argv[3], "rb") as f:
+        with open(source, "rb") as f:
             data = f.read(MAX_LINE + 1)
         out = table.evaluate_text(data if len(data) <= MAX_LINE else None)
         failed += "errors" in out

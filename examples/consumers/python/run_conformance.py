@@ -6,7 +6,9 @@
 For each case folder (table.json, transactions.jsonl, expected.jsonl) it
 decides every transaction and compares with the expected line: decisions
 must be equal as JSON values; a rejected line must carry the same codes
-and fields, in any order (messages may differ between engines). Exit 1 on any mismatch.
+and fields, in any order (messages may differ between engines). Then each
+vector of signatures/vectors.json must get its verdict (valid, with the
+key id; or refused, with the code). Exit 1 on any mismatch.
 """
 
 import json
@@ -43,9 +45,34 @@ def run_case(folder):
     return len(got), problems
 
 
+def run_signatures(folder):
+    """Each signature vector's verdict; returns (count, problems)."""
+    from edict_verify import SignatureError, load_public_key, verify  # needs `cryptography`
+
+    with open(os.path.join(folder, "vectors.json"), encoding="utf-8") as f:
+        vectors = json.load(f)["vectors"]
+    problems = []
+    for v in vectors:
+        def data(name):
+            with open(os.path.join(folder, name), "rb") as f:
+                return f.read()
+        keys = [load_public_key(data(k)) for k in v["trusted_keys"]]
+        try:
+            if v["signature"] is None:
+                raise SignatureError("E0801", "no signature")
+            header = verify(data(v["table"]), data(v["signature"]), keys)
+            got = ("valid", header["kid"])
+        except SignatureError as e:
+            got = ("refused", e.code)
+        expected = ("valid", v["key"]) if v["verdict"] == "valid" else ("refused", v["code"])
+        if got != expected:
+            problems.append(f"{v['name']}: expected {expected}, got {got}")
+    return len(vectors), problems
+
+
 def main(argv):
     root = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "conformance")
-    cases = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+    cases = sorted(d for d in os.listdir(root) if os.path.isfile(os.path.join(root, d, "transactions.jsonl")))
     failed = 0
     total = 0
     for case in cases:
@@ -57,6 +84,13 @@ def main(argv):
             print("  " + p)
         failed += bool(problems)
     print(f"{len(cases) - failed} of {len(cases)} cases passed ({total} transactions)")
+    signatures = os.path.join(root, "signatures")
+    if os.path.isfile(os.path.join(signatures, "vectors.json")):
+        n, problems = run_signatures(signatures)
+        for p in problems:
+            print("  " + p)
+        print(f"{n - len(problems)} of {n} signature vectors passed")
+        failed += bool(problems)
     return 1 if failed or not cases else 0
 
 
