@@ -1,7 +1,8 @@
 //! The `edict` command line: argument parsing and the `check`, `fmt` and
 //! `explain` commands here, `compile`, `eval` and `test` in [`table`],
 //! `screen` in [`screen`], `sql` in [`sql`], `diff` in [`diff`],
-//! `keygen`, `sign` and `verify` (and `--trusted-key`) in [`sign`].
+//! `keygen`, `sign` and `verify` (and `--trusted-key`) in [`sign`],
+//! `serve` in [`serve`].
 //! [`run_with_input`] takes the arguments and the standard streams, so
 //! tests drive it without spawning a process.
 //!
@@ -11,6 +12,7 @@
 pub mod diff;
 #[cfg(feature = "screen")]
 mod screen;
+mod serve;
 mod sign;
 mod sql;
 mod table;
@@ -38,11 +40,12 @@ usage:
   edict diff [--format text|markdown|json|html] [-o FILE] [--color WHEN] [--exit-code]
              [--data FILE]... [--id COLUMN] [--trusted-key PUB]... OLD NEW
   edict diff --git REV PATH [NEW]
+  edict serve TABLE [--listen IP:PORT] [--max-batch N] [--max-body BYTES] [TRUST]
   edict keygen -o NAME
   edict sign TABLE --key NAME [--label LABEL] [-o SIG]
   edict verify TABLE [--sig SIG] --trusted-key PUB...
   edict fmt [--check] PATH...
-  edict schema table|decision|diff
+  edict schema table|decision|diff|openapi
   edict explain CODE
   edict --version
 
@@ -62,6 +65,8 @@ NAME.jwk; `sign` writes TABLE.sig, a JWS over the table's exact bytes.
 TRUST is `--trusted-key PUB` (repeatable) [`--sig SIG`]: the table must
 then be signed by one of those keys (its signature is TABLE.sig unless
 `--sig` names it), and every decision names the signing key.
+`serve` answers POST /v1/decisions over HTTP (compiler/docs/serve.md) on
+127.0.0.1:8080 by default, reloading the table when its file changes.
 `sql` writes a script that creates the view `decisions` over the relation
 `transactions` in DuckDB, Spark or PostgreSQL (compiler/docs/sql.md).
 ";
@@ -92,6 +97,7 @@ pub fn run_with_input(
         }
         Some("sql") => sql::sql_cmd(&args[1..], out, err),
         Some("test") => table::test_cmd(&args[1..], out, err),
+        Some("serve") => serve::serve_cmd(&args[1..], out, err),
         Some("keygen") => sign::keygen_cmd(&args[1..], out),
         Some("sign") => sign::sign_cmd(&args[1..], out, err),
         Some("verify") => sign::verify_cmd(&args[1..], out, err),

@@ -605,6 +605,27 @@ impl Evaluator {
                 ),
             )]),
         };
+        self.output(line, tx, explain)
+    }
+
+    /// One transaction already parsed (strictly: see [`json::parse_strict`])
+    /// decided, as [`Evaluator::decide_input`] decides its bytes; `line`
+    /// numbers a rejection (an item of a batch).
+    pub fn decide_value(
+        &self,
+        line: Option<usize>,
+        json: &serde_json::Value,
+        explain: bool,
+    ) -> Output {
+        self.output(line, self.transaction(json), explain)
+    }
+
+    fn output(
+        &self,
+        line: Option<usize>,
+        tx: Result<Transaction, Vec<TxError>>,
+        explain: bool,
+    ) -> Output {
         match tx {
             Ok(tx) if explain => Output::Decided(self.explain(&tx)),
             Ok(tx) => Output::Decided(self.decide(&tx)),

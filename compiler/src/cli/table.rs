@@ -306,13 +306,15 @@ pub(super) fn load_evaluator(
     })
 }
 
-/// `edict schema table|decision|diff`: the JSON Schemas of the formats.
+/// `edict schema table|decision|diff|openapi`: the JSON Schemas of the
+/// formats, and the OpenAPI document of `edict serve`.
 pub fn schema_cmd(args: &[String], out: &mut dyn Write) -> Result<i32, String> {
     let text = match args {
         [w] if w == "table" => crate::table::Table::schema(),
         [w] if w == "decision" => crate::eval::Output::schema(),
         [w] if w == "diff" => crate::diff::Report::schema(),
-        _ => return Err("`schema` takes `table`, `decision` or `diff`".to_string()),
+        [w] if w == "openapi" => edict_serve::openapi::document(),
+        _ => return Err("`schema` takes `table`, `decision`, `diff` or `openapi`".to_string()),
     };
     write!(out, "{text}").map_err(|e| e.to_string())?;
     Ok(0)
