@@ -40,7 +40,7 @@ usage:
   edict diff [--format text|markdown|json|html] [-o FILE] [--color WHEN] [--exit-code]
              [--data FILE]... [--id COLUMN] [--trusted-key PUB]... OLD NEW
   edict diff --git REV PATH [NEW]
-  edict serve TABLE [--listen IP:PORT] [--max-batch N] [--max-body BYTES] [TRUST]
+  edict serve TABLE [--listen IP:PORT] [--max-batch N] [--max-body BYTES] [--timeout S] [TRUST]
   edict keygen -o NAME
   edict sign TABLE --key NAME [--label LABEL] [-o SIG]
   edict verify TABLE [--sig SIG] --trusted-key PUB...

@@ -184,6 +184,21 @@ fn every_endpoint_answers_as_edict_eval_would() {
     assert_eq!(got[0], expected[0]);
     assert_eq!(got[1]["line"], 3);
     assert_eq!(got[2]["errors"][0]["code"], "E0601");
+    // HTTP/2 (cleartext, prior knowledge) answers the same.
+    let h2 = curl(
+        &server,
+        "/v1/decisions",
+        &[
+            "--http2-prior-knowledge",
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+            tx,
+        ],
+    );
+    assert_eq!(h2.status, 200);
+    assert!(h2.headers.starts_with("http/2 200"), "{}", h2.headers);
+    assert_eq!(json(&h2.body), expected[0]);
     let explained = post_json(&server, "/v1/decisions?explain=true", tx);
     assert_eq!(json(&explained.body), eval(&dir, tx, true)[0]);
     // The table, the schemas, health and metrics.
@@ -242,7 +257,10 @@ fn every_endpoint_answers_as_edict_eval_would() {
 #[test]
 fn every_refusal_is_a_problem_with_its_status() {
     let dir = scratch("errors");
-    let server = start(&dir, &["--max-batch", "2", "--max-body", "2000"]);
+    let server = start(
+        &dir,
+        &["--max-batch", "2", "--max-body", "2000", "--timeout", "1"],
+    );
     let tx = std::fs::read_to_string(vectors().join("transaction.json")).unwrap_or_default();
     let big = format!("[{}]", vec![tx.trim(); 40].join(","));
     let cases: Vec<(Answer, u16, &str)> = vec![
@@ -288,6 +306,22 @@ fn every_refusal_is_a_problem_with_its_status() {
         (curl(&server, "/v1/decisions", &[]), 405, "GET"),
         (curl(&server, "/v1/table", &["-X", "DELETE"]), 405, "DELETE"),
         (curl(&server, "/v2/%3Cscript%3E", &[]), 404, "no resource"),
+        (
+            curl(
+                &server,
+                "/v1/decisions",
+                &[
+                    "--limit-rate",
+                    "200",
+                    "-H",
+                    "content-type: application/json",
+                    "--data-binary",
+                    &format!("[{}]", vec![tx.trim(); 13].join(",")),
+                ],
+            ),
+            408,
+            "within 1 s",
+        ),
     ];
     for (answer, status, needle) in cases {
         assert_eq!(answer.status, status, "{}", answer.body);

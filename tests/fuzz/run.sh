@@ -7,7 +7,7 @@
 # --runs N:  each target for N executions, new inputs kept in the corpus;
 # --time S:  each target for S seconds, new inputs kept in the corpus.
 # Targets (default: all): parse check fmt table transaction diff lsp_framing
-# signature.
+# signature serve.
 # Needs `cargo install cargo-fuzz` (`.ci/run` installs it). A crash is
 # written to target/fuzz-artifacts/ and fails the run; add it as a
 # regression test (tests/tests/hostile.rs) once fixed. Afterwards,
@@ -22,7 +22,7 @@ case "${1:-}" in
   --time) mode=time amount=$2; shift 2 ;;
 esac
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(parse check fmt table transaction diff lsp_framing signature)
+[ ${#targets[@]} -gt 0 ] || targets=(parse check fmt table transaction diff lsp_framing signature serve)
 # The nightly toolchain when there is one; cargo-fuzz also works on stable
 # without a sanitizer (`-s none`, used either way).
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then

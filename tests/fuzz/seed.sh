@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=../..
 c=corpus
-mkdir -p $c/parse $c/check $c/fmt $c/table $c/transaction $c/diff $c/lsp_framing $c/signature
+mkdir -p $c/parse $c/check $c/fmt $c/table $c/transaction $c/diff $c/lsp_framing $c/signature $c/serve
 seed() { # seed TARGET FILE
   cp "$2" "$1/$(sha256sum "$2" | cut -c1-16)"
 }
@@ -33,4 +33,14 @@ msg() { printf 'Content-Length: %d\r\n\r\n%s' "${#1}" "$1"; }
   msg '{"jsonrpc":"2.0","method":"initialized","params":{}}'
   msg 'null'; msg '[1]'; printf 'junk'
   msg '{"jsonrpc":"2.0","id":2,"method":"shutdown"}'; } > $c/lsp_framing/session
+# serve: a first byte picking Content-Type and query (0: JSON, 1: JSON
+# Lines, 5: JSON Lines with explain), then the body.
+for f in $(find $root/tests/conformance -name 'transactions.jsonl' | sort); do
+  req=$(mktemp)
+  { printf '\001'; cat "$f"; } > "$req"; seed $c/serve "$req"
+  { printf '\005'; head -3 "$f"; } > "$req"; seed $c/serve "$req"
+  { printf '\000'; head -1 "$f"; } > "$req"; seed $c/serve "$req"
+  { printf '\000['; head -3 "$f" | paste -sd, -; printf ']'; } > "$req"; seed $c/serve "$req"
+  rm -f "$req"
+done
 echo "seeded: $(for t in $c/*; do printf '%s=%s ' "$(basename $t)" "$(ls $t | wc -l)"; done)"

@@ -42,6 +42,10 @@ pub(super) fn serve_cmd(
             }
             "--max-batch" => config.max_batch = number(value("a number")?)?,
             "--max-body" => config.max_body = number(value("a number of bytes")?)?,
+            "--timeout" => {
+                config.timeout =
+                    std::time::Duration::from_secs(number(value("a number of seconds")?)? as u64)
+            }
             flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
             path if table.is_none() => table = Some(PathBuf::from(path)),
             extra => return Err(format!("unexpected argument `{extra}`")),
