@@ -48,9 +48,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let (runtime, router) = service();
-    let Ok(response) = runtime.block_on(router.clone().oneshot(request)) else {
-        panic!("the router failed");
-    };
+    let Ok(response) = runtime.block_on(router.clone().oneshot(request));
     let status = response.status().as_u16();
     assert!([200, 400, 413, 415].contains(&status), "status {status}");
     let Ok(bytes) = runtime.block_on(axum::body::to_bytes(response.into_body(), usize::MAX)) else {
