@@ -291,6 +291,40 @@ fn the_index_decides_like_a_full_scan() {
     }
 }
 
+/// The shipped policies file hundreds of rows under one ECCN (one per
+/// destination group and date), so their buckets are refined by country:
+/// on random transactions near every bound the index still decides as a
+/// scan of every row does.
+#[test]
+fn the_refined_index_decides_like_a_full_scan_on_every_shipped_policy() {
+    for policy in shipped_policies() {
+        let compiled = compile(std::slice::from_ref(&policy));
+        let ev =
+            Evaluator::from_bytes(compiled.json.as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+        let lines = edict_tests::random_transactions(&compiled.lowered.table, 2_000, 11);
+        let mut decided = 0;
+        for line in lines.lines() {
+            let json: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+            let Ok(tx) = ev.transaction(&json) else {
+                continue;
+            };
+            let fast = ev.decide(&tx);
+            assert_eq!(
+                fast,
+                ev.decide_scanning(&tx),
+                "{}: {line}",
+                policy.display()
+            );
+            decided += 1;
+        }
+        assert!(
+            decided > 1_000,
+            "{}: only {decided} transactions decided",
+            policy.display()
+        );
+    }
+}
+
 #[test]
 fn compile_writes_the_table_and_eval_explains() {
     let dir = std::env::temp_dir().join(format!("edict-compile-{}", std::process::id()));

@@ -11,6 +11,7 @@
 //! admits, or else in a short list scanned for every transaction. A row's
 //! compiled tests sit in one array, ranges (dates) first.
 
+mod bucket;
 mod decision;
 pub mod explain;
 pub mod input;
@@ -257,7 +258,7 @@ pub struct Evaluator {
     /// Rows filed by (column, ECCN prefix).
     /// (Keys are hashes of the prefixes: a collision only adds candidates,
     /// which the full check of each row then rejects.)
-    eccn_index: Vec<(usize, FxMap<u64, Ids>)>,
+    eccn_index: Vec<(usize, FxMap<u64, bucket::Bucket>)>,
     /// Rows filed by (column, domain index).
     symbol_index: Vec<(usize, Vec<Vec<u32>>)>,
     /// Rows with neither: checked for every transaction.
@@ -420,8 +421,8 @@ impl Evaluator {
                     }
                 };
                 for p in prefixes {
-                    let ids = self.eccn_index[slot].1.entry(key_of(p)).or_default();
-                    ids.push(id);
+                    let bucket = self.eccn_index[slot].1.entry(key_of(p)).or_default();
+                    bucket.ids.push(id);
                 }
                 continue;
             }
@@ -450,6 +451,14 @@ impl Evaluator {
             }
             self.scan.push(id);
         }
+        // Large ECCN buckets are filed again by a country or enum column.
+        let mut index = std::mem::take(&mut self.eccn_index);
+        for (_, buckets) in &mut index {
+            for bucket in buckets.values_mut() {
+                bucket.refine(self);
+            }
+        }
+        self.eccn_index = index;
     }
 
     /// The table.
@@ -488,8 +497,8 @@ impl Evaluator {
         for (col, index) in &self.eccn_index {
             if let Some(Val::Eccn(v)) = tx.values.get(*col) {
                 for (end, _) in v.match_indices('.').chain(std::iter::once((v.len(), ""))) {
-                    if let Some(ids) = v.get(..end).and_then(|p| index.get(&key_of(p))) {
-                        ids.extend_into(&mut out);
+                    if let Some(bucket) = v.get(..end).and_then(|p| index.get(&key_of(p))) {
+                        bucket.extend_into(&tx.values, &mut out);
                     }
                 }
             }
