@@ -6,8 +6,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::sign::{Trust, trust_options};
-use super::table::{PolicyArgs, compiled_from, policy_options};
+use super::sign::Trust;
+use super::table::{PolicyArgs, compiled_from, table_options};
 use super::write_atomically;
 use crate::db::Settings;
 use crate::diagnostics::Code;
@@ -37,14 +37,13 @@ struct DiffArgs {
 }
 
 fn parse(args: &[String]) -> Result<DiffArgs, String> {
-    let (trust, args) = trust_options(args)?;
+    let (trust, settings, rest) = table_options(args)?;
     if trust.sig.is_some() {
         return Err(
             "`diff` reads each table's signature beside it (TABLE.sig); `--sig` names one file"
                 .into(),
         );
     }
-    let (settings, rest) = policy_options(&args)?;
     let mut a = DiffArgs {
         settings,
         format: Format::Text,

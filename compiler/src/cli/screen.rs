@@ -5,8 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use super::sign::trust_options;
-use super::table::{load_evaluator, policy_options};
+use super::table::{load_evaluator, table_options};
 
 /// `edict screen`; exit 0 when every row was decided, 1 when some were
 /// rejected (each still has its output row), 2 when nothing was written.
@@ -15,8 +14,7 @@ pub(super) fn screen_cmd(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
-    let (trust, args) = trust_options(args)?;
-    let (settings, rest) = policy_options(&args)?;
+    let (trust, settings, rest) = table_options(args)?;
     let mut options = edict_screen::Options {
         progress: std::io::stderr().is_terminal(),
         ..Default::default()

@@ -6,8 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::sign::trust_options;
-use super::table::{load_evaluator, policy_options};
+use super::table::{load_evaluator, table_options};
 
 /// `edict serve`; runs until SIGTERM or SIGINT (exit 0), 1 when the table
 /// cannot be loaded, 2 on usage problems or when it cannot listen.
@@ -16,8 +15,7 @@ pub(super) fn serve_cmd(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
-    let (trust, args) = trust_options(args)?;
-    let (settings, rest) = policy_options(&args)?;
+    let (trust, settings, rest) = table_options(args)?;
     let mut config = edict_serve::Config::default();
     let mut table = None;
     let mut it = rest.iter();

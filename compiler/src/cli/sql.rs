@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use edict_sql::{Dialect, Options};
 
-use super::sign::trust_options;
-use super::table::{load_evaluator, policy_options};
+use super::table::{load_evaluator, table_options};
 use crate::diagnostics::codes::Code;
 
 /// `edict sql`; exit 0 when the script was written, 1 when the table
@@ -17,8 +16,7 @@ pub(super) fn sql_cmd(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
-    let (trust, args) = trust_options(args)?;
-    let (settings, rest) = policy_options(&args)?;
+    let (trust, settings, rest) = table_options(args)?;
     let mut table = None;
     let mut dialect = None;
     let mut output = None;

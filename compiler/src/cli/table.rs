@@ -63,6 +63,14 @@ pub(super) fn policy_options(args: &[String]) -> Result<(Settings, Vec<String>),
     Ok((settings, rest))
 }
 
+/// The options of a command that reads a table: `--trusted-key` and
+/// `--sig`, then the policy options; returns the rest.
+pub(super) fn table_options(args: &[String]) -> Result<(Trust, Settings, Vec<String>), String> {
+    let (trust, args) = trust_options(args)?;
+    let (settings, rest) = policy_options(&args)?;
+    Ok((trust, settings, rest))
+}
+
 /// Loads and compiles; reports diagnostics to `err` (warnings only when
 /// `warnings`). `Ok(None)` when the policy has errors (already reported).
 fn compile_paths(
@@ -181,8 +189,7 @@ pub fn eval_cmd(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<i32, String> {
-    let (trust, args) = trust_options(args)?;
-    let (settings, rest) = policy_options(&args)?;
+    let (trust, settings, rest) = table_options(args)?;
     let mut input = None;
     let mut explain = false;
     let mut table_path = None;
