@@ -356,6 +356,17 @@ fn table_changes(path: &std::path::Path, changed: &[(PathBuf, String)]) -> Optio
 /// (the link stays a link), and the file keeps its permissions. A target
 /// that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is
 /// written to directly, never replaced.
+/// The value after option `arg`, or what the option takes.
+fn option_value(
+    it: &mut std::slice::Iter<'_, String>,
+    arg: &str,
+    what: &str,
+) -> Result<String, String> {
+    it.next()
+        .cloned()
+        .ok_or_else(|| format!("`{arg}` takes {what}"))
+}
+
 pub(super) fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if std::fs::metadata(&target).is_ok_and(|m| !m.is_file()) {

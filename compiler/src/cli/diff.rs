@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::option_value;
 use super::sign::Trust;
 use super::table::{PolicyArgs, compiled_from, table_options};
 use super::write_atomically;
@@ -58,11 +59,7 @@ fn parse(args: &[String]) -> Result<DiffArgs, String> {
     };
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
-        let mut value = |what: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("`{arg}` takes {what}"))
-        };
+        let mut value = |what: &str| option_value(&mut it, arg, what);
         match arg.as_str() {
             "--format" => {
                 a.format = match value("a format")?.as_str() {

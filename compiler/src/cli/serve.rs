@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::option_value;
 use super::table::{load_evaluator, table_options};
 
 /// `edict serve`; runs until SIGTERM or SIGINT (exit 0), 1 when the table
@@ -20,11 +21,7 @@ pub(super) fn serve_cmd(
     let mut table = None;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
-        let mut value = |what: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("`{arg}` takes {what}"))
-        };
+        let mut value = |what: &str| option_value(&mut it, arg, what);
         let number = |text: String| {
             text.parse::<usize>()
                 .ok()

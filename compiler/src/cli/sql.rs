@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use edict_sql::{Dialect, Options};
 
+use super::option_value;
 use super::table::{load_evaluator, table_options};
 use crate::diagnostics::codes::Code;
 
@@ -24,11 +25,7 @@ pub(super) fn sql_cmd(
     let mut id = None;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
-        let mut value = |what: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("`{arg}` takes {what}"))
-        };
+        let mut value = |what: &str| option_value(&mut it, arg, what);
         match arg.as_str() {
             "--dialect" => {
                 let name = value("duckdb, spark or postgres")?;
