@@ -15,6 +15,11 @@ use super::{Evaluator, Ids, Test, Val};
 
 /// Lists of more rows than this are refined.
 const REFINE_MIN: usize = 24;
+/// A refinement may file a row under at most this many values on average
+/// (memory stays within a bounded factor of the table)...
+const SYMBOL_COPIES: usize = 64;
+/// ... and under at most this many stretches on average.
+const STRETCH_COPIES: usize = 4;
 
 /// The rows of one ECCN prefix.
 #[derive(Debug, Clone, Default)]
@@ -105,17 +110,29 @@ impl List {
             .collect();
         bounds.sort_by(f64::total_cmp);
         bounds.dedup();
+        let span = |(lo, hi): (f64, f64)| {
+            let first = if lo.is_finite() { stretch(&bounds, lo) } else { 0 };
+            let last = if hi.is_finite() {
+                stretch(&bounds, hi)
+            } else {
+                2 * bounds.len()
+            };
+            (first, last.max(first))
+        };
+        let copies: usize = ids
+            .iter()
+            .filter_map(|&id| range(id))
+            .map(|r| span(r).1 - span(r).0 + 1)
+            .sum();
+        if copies > STRETCH_COPIES * ids.len() {
+            return List::Plain(ids);
+        }
         let mut stretches = vec![Vec::new(); 2 * bounds.len() + 1];
         let mut rest = Vec::new();
         for &id in &ids {
             match range(id) {
-                Some((lo, hi)) => {
-                    let first = if lo.is_finite() { stretch(&bounds, lo) } else { 0 };
-                    let last = if hi.is_finite() {
-                        stretch(&bounds, hi)
-                    } else {
-                        2 * bounds.len()
-                    };
+                Some(r) => {
+                    let (first, last) = span(r);
                     for s in stretches.iter_mut().take(last + 1).skip(first) {
                         s.push(id);
                     }
@@ -210,6 +227,17 @@ fn by_symbol(ids: &[u32], ev: &Evaluator) -> Option<Refined> {
     }
     let &(col, rows, universe) = counts.iter().max_by_key(|(c, n, _)| (*n, usize::MAX - c))?;
     if rows * 2 < ids.len() {
+        return None;
+    }
+    let copies: usize = ids
+        .iter()
+        .flat_map(|&id| ev.cells(id as usize))
+        .map(|(c, t)| match t {
+            Test::Symbols(bits) if *c == col => bits.count(),
+            _ => 0,
+        })
+        .sum();
+    if copies > SYMBOL_COPIES * ids.len() {
         return None;
     }
     let mut by_value = vec![Vec::new(); universe];
