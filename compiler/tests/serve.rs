@@ -411,8 +411,9 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
     let dir = scratch("drain");
     let mut server = start(&dir, &[]);
     let tx = std::fs::read_to_string(vectors().join("transaction.json")).unwrap_or_default();
-    // A batch sent slowly: about 3 s at 1 KiB/s.
-    let body = format!("[{}]", vec![tx.trim(); 28].join(","));
+    // A batch sent slowly: about 6 s at 1 KiB/s, so it is surely in
+    // flight when the signal comes.
+    let body = format!("[{}]", vec![tx.trim(); 56].join(","));
     let url = format!("{}/v1/decisions", server.base);
     let slow = std::thread::spawn(move || {
         Command::new("curl")
@@ -434,7 +435,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default()
     });
-    std::thread::sleep(Duration::from_millis(800));
+    std::thread::sleep(Duration::from_millis(1500));
     let pid = server.child.id().to_string();
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     let answer = slow.join().unwrap_or_default();
@@ -446,7 +447,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
         json(answer.rsplit_once('\n').map_or("", |p| p.0))
             .as_array()
             .map(Vec::len),
-        Some(28)
+        Some(56)
     );
     let status = server.child.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success(), "{status}");

@@ -111,7 +111,11 @@ impl List {
         bounds.sort_by(f64::total_cmp);
         bounds.dedup();
         let span = |(lo, hi): (f64, f64)| {
-            let first = if lo.is_finite() { stretch(&bounds, lo) } else { 0 };
+            let first = if lo.is_finite() {
+                stretch(&bounds, lo)
+            } else {
+                0
+            };
             let last = if hi.is_finite() {
                 stretch(&bounds, hi)
             } else {
@@ -179,15 +183,17 @@ impl Bucket {
     /// The candidates for a transaction with these values.
     pub(super) fn extend_into(&self, values: &[Val], out: &mut Vec<u32>) {
         match self.refined.as_deref() {
-            Some(Refined::Symbol { col, by_value, rest }) => {
-                match values.get(*col) {
-                    Some(Val::Symbol(v)) if (*v as usize) < by_value.len() => {
-                        rest.extend_into(values, out);
-                        by_value[*v as usize].extend_into(values, out);
-                    }
-                    _ => self.ids.extend_into(out),
+            Some(Refined::Symbol {
+                col,
+                by_value,
+                rest,
+            }) => match values.get(*col) {
+                Some(Val::Symbol(v)) if (*v as usize) < by_value.len() => {
+                    rest.extend_into(values, out);
+                    by_value[*v as usize].extend_into(values, out);
                 }
-            }
+                _ => self.ids.extend_into(out),
+            },
             Some(Refined::Range(list)) => list.extend_into(values, out),
             None => self.ids.extend_into(out),
         }
