@@ -717,3 +717,53 @@ fn a_screened_parquet_file_carries_the_receipt() {
     assert!(kv.contains(&("edict.key".into(), Some(kid))), "{kv:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_python_consumer_verifies_before_deciding_and_names_the_key() {
+    let dir = vectors_dir();
+    let run = |table: &str| {
+        std::process::Command::new("python3")
+            .arg(repo().join("examples/consumers/python/edict_eval.py"))
+            .arg(dir.join(table))
+            .arg("--trusted-key")
+            .arg(dir.join("trusted.jwk"))
+            .arg("--sig")
+            .arg(dir.join("valid.sig"))
+            .arg("--input")
+            .arg(dir.join("transaction.json"))
+            .output()
+            .unwrap_or_else(|e| panic!("python3 is needed for this test: {e}"))
+    };
+    let ok = run("signed.json");
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let decided = serde_json::from_str::<serde_json::Value>(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(decided["key"], trusted_key().public().kid());
+    // The same receipt and decision as `edict eval --trusted-key`.
+    let (code, rust, err) = edict(
+        &[
+            "eval",
+            &arg(&dir.join("signed.json")),
+            "--trusted-key",
+            &arg(&dir.join("trusted.pub")),
+            "--sig",
+            &arg(&dir.join("valid.sig")),
+            "--input",
+            &arg(&dir.join("transaction.json")),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let rust: serde_json::Value =
+        serde_json::from_str(rust.trim()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decided, rust);
+    let refused = run("tampered.json");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(refused.stdout.is_empty(), "nothing decided");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("error[E0804]"));
+}
