@@ -28,14 +28,21 @@ fn seed(text: &str) -> [u8; 32] {
     bytes.try_into().unwrap_or_else(|_| panic!("not 32 bytes"))
 }
 
-fn trusted_key() -> PrivateKey {
-    PrivateKey::from_seed(&seed(RFC8037_D)).unwrap_or_else(|e| panic!("{e}"))
+/// The seed of a second key, never trusted by the vectors.
+fn untrusted_seed() -> [u8; 32] {
+    sha2::Sha256::digest(b"edict conformance: an untrusted key").into()
 }
 
-/// A second key, never trusted by the vectors.
+fn key(seed: &[u8; 32]) -> PrivateKey {
+    PrivateKey::from_seed(seed).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn trusted_key() -> PrivateKey {
+    key(&seed(RFC8037_D))
+}
+
 fn untrusted_key() -> PrivateKey {
-    let seed: [u8; 32] = sha2::Sha256::digest(b"edict conformance: an untrusted key").into();
-    PrivateKey::from_seed(&seed).unwrap_or_else(|e| panic!("{e}"))
+    key(&untrusted_seed())
 }
 
 #[test]
@@ -227,11 +234,8 @@ fn derived_files() -> Vec<(String, Vec<u8>)> {
     let dir = vectors_dir();
     let signed = read_bytes(&dir.join("signed.json"));
     let other = read_bytes(&dir.join("other.json"));
-    let (trusted, untrusted) = (trusted_key(), untrusted_key());
-    let (t_seed, u_seed) = (
-        seed(RFC8037_D),
-        sha2::Sha256::digest(b"edict conformance: an untrusted key").into(),
-    );
+    let (t_seed, u_seed) = (seed(RFC8037_D), untrusted_seed());
+    let (trusted, untrusted) = (key(&t_seed), key(&u_seed));
     let kid = trusted.public().kid().to_string();
     let sign = |table: &[u8], key: &PrivateKey| {
         edict_signature::sign(table, key, Some("conformance"), IAT)
@@ -660,8 +664,22 @@ fn screen_sql_and_diff_refuse_every_tampered_table_and_write_nothing() {
         err.contains("error[E0804]") && err.contains("new.json"),
         "{err}"
     );
-    // A policy given as source is signed by nobody.
+    // A policy given as source is signed by nobody: not diffed, nor a
+    // revision.
     let source = arg(&repo().join("tests/conformance/cells"));
+    let (o, t) = (arg(&old), trusted.as_str());
+    for args in [
+        vec!["diff", "--trusted-key", t, o.as_str(), source.as_str()],
+        vec!["diff", "--trusted-key", t, "--git", "HEAD", source.as_str()],
+    ] {
+        let (status, out, err) = edict(&args, "");
+        assert_eq!(status, 1, "{args:?}: {out}");
+        assert!(out.is_empty(), "{out}");
+        assert!(
+            err.contains("error[E0801]") && err.contains("policy source"),
+            "{err}"
+        );
+    }
     let (status, _, err) = edict(
         &["eval", &source, "--input", "-", "--trusted-key", &trusted],
         "",

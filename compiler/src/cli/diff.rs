@@ -105,8 +105,11 @@ fn parse(args: &[String]) -> Result<DiffArgs, String> {
 /// `edict diff [--git REV] OLD [NEW]`.
 pub fn diff_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let a = parse(args)?;
-    if let Err(code) = check_signatures(&a, err) {
-        return Ok(code);
+    if a.git.is_some() {
+        // A revision is policy source, signed by nobody.
+        if let Err(code) = a.trust.refuse_source(&a.paths[0], err) {
+            return Ok(code);
+        }
     }
     let (old, new) = match &a.git {
         Some(rev) => {
@@ -121,23 +124,32 @@ pub fn diff_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
             };
             let label = format!("{rev}:{}", old.display());
             (
-                version(&fs, old, label, &a.settings, err),
-                version(&RealFs, new, new.display().to_string(), &a.settings, err),
+                checked_version(&fs, old, label, &a.settings, &a.trust, err),
+                checked_version(
+                    &RealFs,
+                    new,
+                    new.display().to_string(),
+                    &a.settings,
+                    &a.trust,
+                    err,
+                ),
             )
         }
         None => (
-            version(
+            checked_version(
                 &RealFs,
                 &a.paths[0],
                 a.paths[0].display().to_string(),
                 &a.settings,
+                &a.trust,
                 err,
             ),
-            version(
+            checked_version(
                 &RealFs,
                 &a.paths[1],
                 a.paths[1].display().to_string(),
                 &a.settings,
+                &a.trust,
                 err,
             ),
         ),
@@ -223,28 +235,6 @@ fn data_impact(
     Err("this build of edict has no `--data` (built without the `screen` feature)".into())
 }
 
-/// With `--trusted-key`, both versions must be tables signed by a trusted
-/// key (a revision or policy source is signed by nobody).
-fn check_signatures(a: &DiffArgs, err: &mut dyn Write) -> Result<(), i32> {
-    if !a.trust.required() {
-        return Ok(());
-    }
-    if a.git.is_some() {
-        return a.trust.refuse_source(&a.paths[0], err);
-    }
-    for path in &a.paths {
-        if path.extension().is_none_or(|e| e != "json") {
-            return a.trust.refuse_source(path, err);
-        }
-        let bytes = RealFs.read_table(path).map_err(|e| {
-            let _ = writeln!(err, "error: cannot read `{}`: {e}", path.display());
-            2
-        })?;
-        a.trust.check(path, &bytes, err)?;
-    }
-    Ok(())
-}
-
 /// A version from a path: a `.json` table, else a policy compiled.
 /// Warnings are not shown (`edict check` shows them); errors are, to
 /// `err`; the error is the exit code.
@@ -255,11 +245,26 @@ pub fn version(
     settings: &Settings,
     err: &mut dyn Write,
 ) -> Result<Version, i32> {
+    checked_version(fs, path, label, settings, &Trust::default(), err)
+}
+
+/// [`version`], and with `--trusted-key`, it must be a table signed by a trusted key,
+/// checked on the very bytes then read (a policy source is signed by
+/// nobody).
+fn checked_version(
+    fs: &dyn FileSystem,
+    path: &Path,
+    label: String,
+    settings: &Settings,
+    trust: &Trust,
+    err: &mut dyn Write,
+) -> Result<Version, i32> {
     if path.extension().is_some_and(|e| e == "json") {
         let bytes = fs.read_table(path).map_err(|e| {
             let _ = writeln!(err, "error: cannot read `{label}`: {e}");
             2
         })?;
+        trust.check(path, &bytes, err)?;
         let evaluator = Evaluator::from_bytes(&bytes).map_err(|e| {
             let _ = writeln!(err, "error[{}]: `{label}`: {}", e.code.as_str(), e.message);
             1
@@ -271,6 +276,7 @@ pub fn version(
             digest,
         ));
     }
+    trust.refuse_source(path, err)?;
     let args = PolicyArgs {
         settings: settings.clone(),
         paths: vec![path.to_path_buf()],

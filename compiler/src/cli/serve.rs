@@ -50,11 +50,7 @@ pub(super) fn serve_cmd(
     if table.is_file() {
         config.watch.push(table.clone());
         if trust.required() {
-            config.watch.push(trust.sig.clone().unwrap_or_else(|| {
-                let mut n = table.as_os_str().to_owned();
-                n.push(".sig");
-                PathBuf::from(n)
-            }));
+            config.watch.push(trust.sig_path(&table));
         }
     }
     let trust = Arc::new(trust);

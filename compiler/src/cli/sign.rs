@@ -50,6 +50,13 @@ pub(super) fn trust_options(args: &[String]) -> Result<(Trust, Vec<String>), Str
     Ok((trust, rest))
 }
 
+/// `TABLE.sig`: where a table's signature is written and looked for.
+fn beside(table: &Path) -> PathBuf {
+    let mut name = table.as_os_str().to_owned();
+    name.push(".sig");
+    PathBuf::from(name)
+}
+
 /// A key file's text; the error names the file, never its content.
 fn key_text(path: &Path) -> Result<String, String> {
     let bytes = read_regular(path, MAX_KEY)
@@ -91,12 +98,14 @@ impl Trust {
         })
     }
 
+    /// Where the signature of the table at `table` is read: `--sig FILE`,
+    /// else `TABLE.sig`.
+    pub fn sig_path(&self, table: &Path) -> PathBuf {
+        self.sig.clone().unwrap_or_else(|| beside(table))
+    }
+
     fn verify(&self, path: &Path, table: &[u8]) -> Result<Verified, SignatureError> {
-        let sig_path = self.sig.clone().unwrap_or_else(|| {
-            let mut name = path.as_os_str().to_owned();
-            name.push(".sig");
-            PathBuf::from(name)
-        });
+        let sig_path = self.sig_path(path);
         let signature = match read_regular(&sig_path, MAX_SIGNATURE as u64) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -254,11 +263,7 @@ pub(super) fn sign_cmd(
         return Ok(1);
     }
     let text = edict_signature::sign(&bytes, &key, label.as_deref(), issued_at()?)?;
-    let output = output.unwrap_or_else(|| {
-        let mut n = table.as_os_str().to_owned();
-        n.push(".sig");
-        PathBuf::from(n)
-    });
+    let output = output.unwrap_or_else(|| beside(&table));
     write_atomically(&output, &text)
         .map_err(|e| format!("cannot write `{}`: {e}", output.display()))?;
     writeln!(
