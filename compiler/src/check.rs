@@ -6,6 +6,7 @@
 //! deeper than the parser's nesting limit, and nothing scans more than the
 //! module's own tree and the summaries.
 
+mod asserts;
 mod expr;
 mod items;
 mod rules;

@@ -19,11 +19,12 @@
 
 #[cfg(feature = "screen")]
 pub mod data;
+pub(crate) mod explore;
 pub mod html;
 pub mod impact;
 pub mod items;
 pub mod render;
-mod space;
+pub(crate) mod space;
 
 use std::collections::BTreeMap;
 

@@ -294,6 +294,7 @@ impl<'a> Printer<'a> {
             }
             Item::Jurisdiction(j) => self.jurisdiction(j),
             Item::Test(t) => self.test(t),
+            Item::Assert(a) => self.assertion(a),
             Item::Error(span) => {
                 let raw = self.text.get(span.range()).unwrap_or("").to_string();
                 self.line(span.start, span.end, &raw);
@@ -470,6 +471,52 @@ impl<'a> Printer<'a> {
             }
         }
         self.close(t.span.end);
+    }
+}
+
+impl Printer<'_> {
+    /// An `assert` block; the contextual words are written as they were
+    /// (a misspelt one is the checker's to report, not ours to fix).
+    fn assertion(&mut self, a: &AssertDecl) {
+        self.open(a.span.start, &format!("assert {}", string(&a.name.text)));
+        for m in &a.members {
+            let (span, s) = match m {
+                AssertMember::Scope(word, date) => (
+                    word.span.to(date.span),
+                    format!("{} {}", word.name, date.text),
+                ),
+                AssertMember::When(e) => (e.span, format!("when {}", expr(e))),
+                AssertMember::Expect(e) => {
+                    let tested = match &e.outcome {
+                        OutcomeTest::AnyOf(os) => {
+                            os.iter().map(outcome).collect::<Vec<_>>().join(" or ")
+                        }
+                        OutcomeTest::Not(o) => format!("not {}", outcome(o)),
+                        OutcomeTest::AtLeast(w, o) => format!("at {} {}", w.name, outcome(o)),
+                    };
+                    let mut s = format!("expect {}: {tested}", e.jurisdiction.name);
+                    for o in &e.options {
+                        s.push_str(&match o {
+                            AssertOption::ReviewAtLeast(w, p) => {
+                                format!(" review at {} {}", w.name, p.name)
+                            }
+                            AssertOption::TierAtLeast(w, t) => {
+                                format!(" tier at {} {}", w.name, t.name)
+                            }
+                            AssertOption::AuthorizationsNone(a, n) => {
+                                format!(" {} {}", a.name, n.name)
+                            }
+                        });
+                    }
+                    (e.span, s)
+                }
+                AssertMember::Error(span) => {
+                    (*span, self.text.get(span.range()).unwrap_or("").to_string())
+                }
+            };
+            self.line(span.start, span.end, &s);
+        }
+        self.close(a.span.end);
     }
 }
 

@@ -45,6 +45,8 @@ pub struct Program {
     pub jurisdictions: Vec<Jurisdiction>,
     /// The `test` blocks of the project, in module then source order.
     pub tests: Vec<Test>,
+    /// The `assert` blocks of the project, in module then source order.
+    pub assertions: Vec<Assertion>,
 }
 
 /// One project module's source.
@@ -338,6 +340,52 @@ pub struct Expectation {
     pub source: Source,
 }
 
+/// An `assert` block: a property every decision in its scope must have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assertion {
+    /// Its name: the property in words.
+    pub name: String,
+    /// Where its name stands.
+    pub source: Source,
+    /// `from DATE`: the first day checked.
+    pub from: Option<Date>,
+    /// `until DATE`: the first day no longer checked.
+    pub until: Option<Date>,
+    /// `when COND` (`Cond::Const(true)` without one).
+    pub when: Cond,
+    /// `expect` lines.
+    pub expects: Vec<Assurance>,
+}
+
+/// One `expect` line of an assertion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assurance {
+    /// The jurisdiction.
+    pub jurisdiction: String,
+    /// The outcomes accepted.
+    pub outcome: OutcomeTest,
+    /// `review at least P`.
+    pub review_at_least: Option<Review>,
+    /// `tier at least T`, by rank.
+    pub tier_at_least: Option<usize>,
+    /// `authorizations none`.
+    pub no_authorizations: bool,
+    /// Where it stands.
+    pub source: Source,
+}
+
+/// The outcomes an assertion's expectation accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutcomeTest {
+    /// Any of these (`allow` takes any allow; `allow under A, B` an allow
+    /// naming A and B among its authorizations).
+    AnyOf(Vec<Outcome>),
+    /// Anything but this one.
+    Not(Outcome),
+    /// Anything at least as severe.
+    AtLeast(OutcomeKind),
+}
+
 /// What a program mentions: the constants of its conditions and groups,
 /// and the dates of its rules (as narrowed by their blocks) and dated terms.
 #[derive(Debug, Clone, Default)]
@@ -350,10 +398,17 @@ pub struct Mentions {
 
 impl Program {
     /// Every constant and date the conditions, groups and rules mention
-    /// (not the tests'). Walks with explicit stacks, never recursion.
+    /// (not the tests' nor the assertions'). Walks with explicit stacks,
+    /// never recursion.
     pub fn mentions(&self) -> Mentions {
+        self.mentions_with(&[])
+    }
+
+    /// [`Program::mentions`], and those of `extra` conditions.
+    pub fn mentions_with(&self, extra: &[&Cond]) -> Mentions {
         let mut m = Mentions::default();
         let mut conds: Vec<&Cond> = self.assess.iter().map(|l| &l.when).collect();
+        conds.extend(extra);
         let mut sets: Vec<&SetExpr> = self.groups.iter().map(|g| &g.value).collect();
         for r in self.jurisdictions.iter().flat_map(|j| &j.rules) {
             conds.push(&r.when);

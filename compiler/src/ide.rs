@@ -60,6 +60,8 @@ pub enum SymbolKind {
     Assess,
     /// A `test` block.
     Test,
+    /// An `assert` block.
+    Assertion,
 }
 
 /// An entry of a file's outline.
@@ -151,6 +153,12 @@ pub fn symbols(db: &dyn Db, file: SourceFile) -> Vec<Symbol> {
                 out.push(s);
             }
             Item::Test(t) => out.push(leaf(&t.name.text, SymbolKind::Test, t.span, t.name.span)),
+            Item::Assert(a) => out.push(leaf(
+                &a.name.text,
+                SymbolKind::Assertion,
+                a.span,
+                a.name.span,
+            )),
             Item::Use(_) | Item::Error(_) => {}
         }
     }
@@ -372,6 +380,7 @@ fn kind_word(kind: SymbolKind) -> &'static str {
         SymbolKind::Tiers => "tiers",
         SymbolKind::Assess => "assessment",
         SymbolKind::Test => "test",
+        SymbolKind::Assertion => "assertion",
     }
 }
 

@@ -18,6 +18,7 @@ pub mod fmt;
 pub mod hir;
 pub mod ide;
 pub mod project;
+pub mod prove;
 pub mod stdlib;
 pub mod syntax;
 pub mod table;

@@ -99,8 +99,9 @@ pub fn policy_diagnostics(db: &dyn Db, ws: Workspace) -> Vec<Diagnostic> {
     }
 }
 
-/// Lowers; returns the program, the table model and every warning
-/// (checker and analysis, sorted, allowed lints removed).
+/// Lowers and checks the assertions; returns the program, the table model
+/// and every warning (checker and analysis, sorted, allowed lints
+/// removed), or the errors (rows past the limit, assertions that fail).
 fn lower_resolved(
     r: Resolved,
 ) -> Result<(crate::hir::Program, lower::Lowered, Vec<Diagnostic>), CompileError> {
@@ -122,6 +123,10 @@ fn lower_resolved(
             .into_iter()
             .filter(|d| d.code.lint().is_none_or(|l| !allowed.contains(l))),
     );
+    diagnostics.extend(crate::prove::diagnostics(&program, &lowered.table));
     crate::diagnostics::sort_and_dedup(&mut diagnostics);
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        return Err(CompileError::Diagnostics(diagnostics));
+    }
     Ok((program, lowered, diagnostics))
 }

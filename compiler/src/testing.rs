@@ -129,7 +129,7 @@ fn meets(d: &Decision, e: &Expectation) -> bool {
         && e.reasons.as_ref().is_none_or(|r| sorted(r) == d.reasons)
 }
 
-fn outcome_words(kind: crate::hir::OutcomeKind, auths: &[String]) -> String {
+pub(crate) fn outcome_words(kind: crate::hir::OutcomeKind, auths: &[String]) -> String {
     match kind {
         crate::hir::OutcomeKind::Allow => "allow".into(),
         crate::hir::OutcomeKind::AllowUnder => format!("allow under {}", auths.join(", ")),

@@ -191,6 +191,7 @@ pub fn symbol_kind(k: Kind) -> SymbolKind {
         Kind::Field => SymbolKind::FIELD,
         Kind::Tiers | Kind::Assess => SymbolKind::OBJECT,
         Kind::Test => SymbolKind::METHOD,
+        Kind::Assertion => SymbolKind::PROPERTY,
     }
 }
 

@@ -19,7 +19,11 @@ use edict_compiler::date::Date;
 use edict_compiler::db::Settings;
 use edict_compiler::diff::{Region, Report, Version, diff};
 use edict_compiler::eval::{Decision, Evaluator};
+use edict_compiler::hir::{
+    Assurance, Elem, Outcome, OutcomeKind, OutcomeTest, Value as HirValue, interpret,
+};
 use edict_compiler::project::{MemoryFs, load};
+use edict_compiler::prove;
 use edict_compiler::table::generate::Rng;
 use edict_compiler::table::{self, Cell, ColumnType, Literal, Table};
 use edict_tests::{compile, repo};
@@ -87,7 +91,15 @@ fn in_region(
     tx: &BTreeMap<String, Value>,
     types: &BTreeMap<String, ColumnType>,
 ) -> bool {
-    r.cells.iter().all(|(col, cell)| {
+    in_cells(&r.cells, tx, types)
+}
+
+fn in_cells(
+    cells: &BTreeMap<String, Cell>,
+    tx: &BTreeMap<String, Value>,
+    types: &BTreeMap<String, ColumnType>,
+) -> bool {
+    cells.iter().all(|(col, cell)| {
         let v = tx.get(col).cloned().unwrap_or(Value::Null);
         holds(cell, &v, types[col])
     })
@@ -95,6 +107,15 @@ fn in_region(
 
 /// Grid values of each column of either table.
 fn grid(tables: [&Table; 2]) -> BTreeMap<String, (ColumnType, Vec<Value>)> {
+    grid_with(tables, &[])
+}
+
+/// Grid values of each column of either table and of `extra` rows of
+/// cells (an assertion's scope).
+fn grid_with(
+    tables: [&Table; 2],
+    extra: &[BTreeMap<String, Cell>],
+) -> BTreeMap<String, (ColumnType, Vec<Value>)> {
     let mut cols: BTreeMap<String, (ColumnType, BTreeSet<String>)> = BTreeMap::new();
     for t in tables {
         for c in &t.columns {
@@ -104,7 +125,9 @@ fn grid(tables: [&Table; 2]) -> BTreeMap<String, (ColumnType, Vec<Value>)> {
             let named: BTreeSet<String> = t
                 .decision_table
                 .iter()
-                .flat_map(|r| r.cells.get(&c.name))
+                .map(|r| &r.cells)
+                .chain(extra)
+                .flat_map(|cells| cells.get(&c.name))
                 .flat_map(|cell| match cell {
                     Cell::In { values } | Cell::NotIn { values } => values.clone(),
                     _ => Vec::new(),
@@ -123,7 +146,10 @@ fn grid(tables: [&Table; 2]) -> BTreeMap<String, (ColumnType, Vec<Value>)> {
     }
     for t in tables {
         let rows = t.decision_table.iter().map(|r| &r.cells);
-        for cells in rows.chain(t.tier_table.iter().map(|r| &r.cells)) {
+        for cells in rows
+            .chain(t.tier_table.iter().map(|r| &r.cells))
+            .chain(extra)
+        {
             for (name, cell) in cells {
                 let Some((ty, values)) = cols.get_mut(name) else {
                     continue;
@@ -528,4 +554,250 @@ fn regions_are_exact_on_the_shipped_version_pairs() {
         let back = diff(&vb, &va).unwrap_or_else(|e| panic!("{e:?}"));
         check_exact(&vb, &va, &back, 20_000);
     }
+}
+
+// ------------------------------------------------------------- assertions
+//
+// The sibling of the diff's exactness test: on every transaction of the
+// grid (built from the table's cells and the assertion's scope), an
+// assertion is refused exactly where a reported counter-example region
+// holds, and there the region's decision is the evaluator's. The scope is
+// decided by the program's interpreter (no table, no lowering) and the
+// expectations by `meets` below, written from the language reference.
+
+const EXPECTATIONS: &[&str] = &[
+    "not allow",
+    "at least require license",
+    "allow or deny",
+    "not deny authorizations none",
+    "at least allow review at least case_by_case",
+    "at least allow tier at least mid",
+    "allow under LPP",
+    "not allow under ENC",
+    "require license or deny",
+    "allow authorizations none",
+    "at least deny",
+];
+
+fn render_assertions(rng: &mut Rng, n: usize) -> String {
+    let pick = |rng: &mut Rng, xs: &[&'static str]| xs[rng.below(xs.len())];
+    let mut t = String::new();
+    for i in 0..n {
+        t.push_str(&format!("assert \"a{i}\" {{\n"));
+        if rng.below(3) == 0 {
+            t.push_str("  from 2025-06-01\n");
+        }
+        if rng.below(3) == 0 {
+            t.push_str("  until 2026-01-01\n");
+        }
+        match rng.below(4) {
+            0 => {}
+            1 => t.push_str(&format!("  when {}\n", pick(rng, ATOMS))),
+            2 => t.push_str(&format!(
+                "  when {} and {}\n",
+                pick(rng, ATOMS),
+                pick(rng, ATOMS)
+            )),
+            _ => t.push_str(&format!(
+                "  when {} or not ({})\n",
+                pick(rng, ATOMS),
+                pick(rng, ATOMS)
+            )),
+        }
+        t.push_str(&format!("  expect US: {}\n", pick(rng, EXPECTATIONS)));
+        if rng.below(2) == 0 {
+            t.push_str(&format!("  expect EU: {}\n", pick(rng, EXPECTATIONS)));
+        }
+        t.push_str("}\n");
+    }
+    t
+}
+
+/// The program and table of a policy, without deciding its assertions.
+fn resolved(text: &str) -> (edict_compiler::hir::Program, Table) {
+    let mut fs = MemoryFs::default();
+    fs.files
+        .insert(PathBuf::from("p.edict"), text.as_bytes().to_vec());
+    let project = load(&fs, &[PathBuf::from("p.edict")], Settings::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = table::resolve(&project.db, project.ws)
+        .unwrap_or_else(|e| panic!("does not check: {e:?}\n{text}"));
+    let lowered = table::lower::table(&r.program).unwrap_or_else(|e| panic!("{e:?}"));
+    (r.program, lowered.table)
+}
+
+/// Whether a decision meets an assertion's expectation, by the language
+/// reference: `allow` is any allow; `allow under A` an allow naming A;
+/// `at least` by severity (allow, allow under, require license, deny); `review at least` and `tier at least` need a
+/// review and a tier at least that high; `authorizations none` none.
+fn meets(e: &Assurance, d: &Decision, tiers: &[String]) -> bool {
+    let severity = |k: OutcomeKind| match k {
+        OutcomeKind::Allow => 0,
+        OutcomeKind::AllowUnder => 1,
+        OutcomeKind::RequireLicense => 2,
+        OutcomeKind::Deny => 3,
+    };
+    let is = |o: &Outcome| match o {
+        Outcome::Allow => severity(d.outcome) <= 1,
+        Outcome::AllowUnder(a) => {
+            d.outcome == OutcomeKind::AllowUnder && a.iter().all(|x| d.authorizations.contains(x))
+        }
+        Outcome::RequireLicense => d.outcome == OutcomeKind::RequireLicense,
+        Outcome::Deny => d.outcome == OutcomeKind::Deny,
+    };
+    let outcome = match &e.outcome {
+        OutcomeTest::AnyOf(os) => os.iter().any(is),
+        OutcomeTest::Not(o) => !is(o),
+        OutcomeTest::AtLeast(k) => severity(d.outcome) >= severity(*k),
+    };
+    let tier = e.tier_at_least.is_none_or(|t| {
+        d.tier
+            .as_deref()
+            .and_then(|n| tiers.iter().position(|x| x == n))
+            .is_some_and(|r| r >= t)
+    });
+    let review = e
+        .review_at_least
+        .is_none_or(|r| d.review.is_some_and(|x| x >= r));
+    outcome && tier && review && (!e.no_authorizations || d.authorizations.is_empty())
+}
+
+/// The program's values of a grid transaction, in column order.
+fn values(program: &edict_compiler::hir::Program, tx: &BTreeMap<String, Value>) -> Vec<HirValue> {
+    program
+        .columns
+        .iter()
+        .map(|c| {
+            let v = tx.get(&c.name).cloned().unwrap_or(Value::Null);
+            match (&c.elem, &v) {
+                (Elem::Date, Value::String(s)) => {
+                    Date::parse(s).map_or(HirValue::Bool(false), HirValue::Date)
+                }
+                (Elem::Eccn, Value::String(s)) => HirValue::Eccn(s.clone()),
+                (_, Value::String(s)) => HirValue::Text(s.clone()),
+                (_, Value::Bool(b)) => HirValue::Bool(*b),
+                (_, Value::Number(n)) => HirValue::Number(n.as_f64().unwrap_or(f64::NAN)),
+                _ => HirValue::Bool(false),
+            }
+        })
+        .collect()
+}
+
+/// Checks the verdicts of a program's assertions against the grid;
+/// returns (transactions in some scope, counter-examples confirmed).
+fn check_verdicts(program: &edict_compiler::hir::Program, table: &Table) -> (usize, usize) {
+    let verdicts = prove::check(program, table);
+    let ev =
+        Evaluator::new(table.clone(), "sha256:grid".into()).unwrap_or_else(|e| panic!("{e:?}"));
+    let (mut in_scope, mut refused) = (0, 0);
+    for v in &verdicts {
+        let a = v.assertion;
+        assert!(v.unchecked.is_none(), "{}: {:?}", a.name, v.unchecked);
+        let scope = table::lower::scope(program, a).unwrap_or_else(|e| panic!("{e}"));
+        let g = grid_with([table, table], &scope);
+        let types: BTreeMap<String, ColumnType> =
+            g.iter().map(|(k, (t, _))| (k.clone(), *t)).collect();
+        let names: Vec<&String> = g.keys().collect();
+        let sizes: Vec<usize> = g.values().map(|(_, v)| v.len()).collect();
+        let total: usize = sizes.iter().product();
+        let in_period = |tx: &BTreeMap<String, Value>| {
+            let date = tx
+                .get("date")
+                .and_then(Value::as_str)
+                .and_then(|s| Date::parse(s).ok());
+            date.is_some_and(|d| a.from.is_none_or(|f| f <= d) && a.until.is_none_or(|u| d < u))
+        };
+        // Witnesses lie in their region and in scope, and are refused.
+        for f in &v.failures {
+            let w = &f.witness;
+            assert!(
+                in_cells(&f.cells, w, &types),
+                "{}: witness outside: {f:?}",
+                a.name
+            );
+            assert!(in_period(w) && interpret::holds(program, &values(program, w), &a.when));
+            let ds = decide(&ev, w).unwrap_or_else(|| panic!("witness rejected: {w:?}"));
+            let d = decision_of(&ds, &f.jurisdiction, table, w);
+            assert_eq!(d, f.decision, "{}: witness decision", a.name);
+        }
+        let mut jurisdictions: Vec<&str> =
+            a.expects.iter().map(|e| e.jurisdiction.as_str()).collect();
+        jurisdictions.sort_unstable();
+        jurisdictions.dedup();
+        for n in 0..total.min(150_000) {
+            let mut index = n;
+            let mut tx = BTreeMap::new();
+            for (k, name) in names.iter().enumerate() {
+                let vs = &g[*name].1;
+                tx.insert((*name).clone(), vs[index % sizes[k]].clone());
+                index /= sizes[k];
+            }
+            let Some(ds) = decide(&ev, &tx) else {
+                continue;
+            };
+            let scoped =
+                in_period(&tx) && interpret::holds(program, &values(program, &tx), &a.when);
+            in_scope += usize::from(scoped);
+            for j in &jurisdictions {
+                let d = decision_of(&ds, j, table, &tx);
+                let bad = scoped
+                    && a.expects
+                        .iter()
+                        .filter(|e| e.jurisdiction == *j)
+                        .any(|e| !meets(e, &d, &table.tiers));
+                let hits: Vec<_> = v
+                    .failures
+                    .iter()
+                    .filter(|f| f.jurisdiction == *j && in_cells(&f.cells, &tx, &types))
+                    .collect();
+                assert!(hits.len() <= 1, "{}: regions overlap at {tx:?}", a.name);
+                match (bad, hits.first()) {
+                    (true, Some(f)) => {
+                        assert_eq!(f.decision, d, "{}: decision at {tx:?}", a.name);
+                        refused += 1;
+                    }
+                    (true, None) => panic!(
+                        "{}: {j} refuses at {tx:?} ({d:?}) but no region says so",
+                        a.name
+                    ),
+                    (false, Some(f)) => panic!(
+                        "{}: region {} holds at {tx:?}, where {j} meets the assertion",
+                        a.name, f.description
+                    ),
+                    (false, None) => {}
+                }
+            }
+        }
+        assert_eq!(v.holds(), v.failures.is_empty());
+    }
+    (in_scope, refused)
+}
+
+#[test]
+fn assertion_verdicts_are_exact_on_random_policies() {
+    let mut rng = Rng::new(1917);
+    let (mut scoped, mut refused, mut held) = (0, 0, 0);
+    for _ in 0..16 {
+        let mut rules: [Vec<GenRule>; 2] = [Vec::new(), Vec::new()];
+        for (j, list) in rules.iter_mut().enumerate() {
+            for i in 0..(2 + rng.below(4)) {
+                list.push(gen_rule(&mut rng, format!("r{j}_{i}"), i));
+            }
+        }
+        let mut text = render_policy(&rules, 30);
+        text.push_str(&render_assertions(&mut rng, 4));
+        let (program, table) = resolved(&text);
+        held += prove::check(&program, &table)
+            .iter()
+            .filter(|v| v.holds())
+            .count();
+        let (s, r) = check_verdicts(&program, &table);
+        scoped += s;
+        refused += r;
+    }
+    // Not vacuous: many transactions in scope, many refused, and some
+    // assertions that hold.
+    assert!(scoped > 50_000, "only {scoped} transactions in scope");
+    assert!(refused > 5_000, "only {refused} refusals");
+    assert!(held >= 4, "only {held} assertions hold");
 }

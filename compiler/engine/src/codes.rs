@@ -109,6 +109,7 @@ registry! {
     SunsetNotAfterEffective = "E0302", None, "sunset not after effective";
     OutsideJurisdictionDates = "E0303", None, "rule dates outside its jurisdiction's";
     TestWithoutDate = "E0304", None, "test without a date";
+    EmptyAssertionPeriod = "E0305", None, "assertion period with no day";
     ExpiredRule = "W0301", Some("expired-rule"), "rule no longer in force";
     NotYetEffective = "W0302", Some("not-yet-effective"), "rule not yet in force";
     MissingSunset = "W0303", Some("missing-sunset"), "rule without sunset";
@@ -140,6 +141,8 @@ registry! {
     MalformedSignature = "E0802", None, "malformed or unaccepted signature";
     UntrustedKey = "E0803", None, "table signed by a key that is not trusted";
     BadSignature = "E0804", None, "signature that does not match the table";
+    AssertionFails = "E0901", None, "assertion that does not hold";
+    AssertionTooLarge = "E0902", None, "assertion too large to check";
 }
 
 impl Code {

@@ -32,6 +32,7 @@ impl Ctx<'_> {
                 }
                 Item::Jurisdiction(j) => self.jurisdiction(j),
                 Item::Test(t) => self.test(t),
+                Item::Assert(a) => self.assertion(a),
                 Item::Use(_) | Item::Enum(_) | Item::Authorization(_) | Item::Error(_) => {}
             }
         }

@@ -116,7 +116,7 @@ pub fn file_summary(db: &dyn Db, file: SourceFile) -> FileSummary {
                     }
                 }
             }
-            Item::Test(_) | Item::Error(_) => {}
+            Item::Test(_) | Item::Assert(_) | Item::Error(_) => {}
         }
     }
     s

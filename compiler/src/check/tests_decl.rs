@@ -119,22 +119,27 @@ impl Ctx<'_> {
         }
     }
 
-    fn expectation(&mut self, e: &Expect) {
-        if !self.env.jurisdictions.contains_key(&e.jurisdiction.name) {
-            let names: Vec<String> = self.env.jurisdictions.keys().cloned().collect();
-            let mut d = self
-                .diag(
-                    Code::UnknownJurisdiction,
-                    e.jurisdiction.span,
-                    format!("unknown jurisdiction `{}`", e.jurisdiction.name),
-                )
-                .label("no jurisdiction block of this name");
-            if let Some(help) = self.suggest(&e.jurisdiction.name, names.iter().map(String::as_str))
-            {
-                d = d.help(help);
-            }
-            self.report(d);
+    /// Checks the jurisdiction an expectation names.
+    pub(super) fn jurisdiction_name(&mut self, name: &Ident) {
+        if self.env.jurisdictions.contains_key(&name.name) {
+            return;
         }
+        let names: Vec<String> = self.env.jurisdictions.keys().cloned().collect();
+        let mut d = self
+            .diag(
+                Code::UnknownJurisdiction,
+                name.span,
+                format!("unknown jurisdiction `{}`", name.name),
+            )
+            .label("no jurisdiction block of this name");
+        if let Some(help) = self.suggest(&name.name, names.iter().map(String::as_str)) {
+            d = d.help(help);
+        }
+        self.report(d);
+    }
+
+    fn expectation(&mut self, e: &Expect) {
+        self.jurisdiction_name(&e.jurisdiction);
         self.outcome(&e.outcome);
         let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
         for option in &e.options {

@@ -251,7 +251,7 @@ fn from_source(program: &Program) -> Inventory {
                         settings,
                     );
                 }
-                Item::Use(_) | Item::Test(_) | Item::Error(_) => {}
+                Item::Use(_) | Item::Test(_) | Item::Assert(_) | Item::Error(_) => {}
             }
         }
     }

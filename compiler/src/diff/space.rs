@@ -21,7 +21,7 @@ use crate::table::{Cell, ColumnType, Literal, Num, TIER_COLUMN, Table};
 
 /// A column of the shared space.
 #[derive(Debug, Clone)]
-pub(super) struct Column {
+pub(crate) struct Column {
     /// The field name.
     pub name: String,
     /// Its type, as the set algebra knows it.
@@ -30,7 +30,7 @@ pub(super) struct Column {
 
 /// The shared space of two tables.
 #[derive(Debug, Clone)]
-pub(super) struct Space {
+pub(crate) struct Space {
     /// Columns of the old table in its order, then those only the new has.
     pub columns: Vec<Column>,
     /// The classes of each type.
@@ -40,7 +40,7 @@ pub(super) struct Space {
 /// A row's cells as sets: `(column, set)` by column, and the test of the
 /// assessed tier (ranks) when it has one.
 #[derive(Debug, Clone)]
-pub(super) struct Conj {
+pub(crate) struct Conj {
     pub sets: Vec<(usize, ColSet)>,
     pub tier: Option<IntervalSet>,
 }
@@ -48,6 +48,16 @@ pub(super) struct Conj {
 impl Space {
     /// The space of both tables; fails when a column has two types.
     pub fn new(old: &Table, new: &Table) -> Result<(Space, Vec<String>), DiffError> {
+        Space::with_cells(old, new, &[])
+    }
+
+    /// The space of both tables, where `extra` rows of cells (an
+    /// assertion's scope) are exact sets too.
+    pub fn with_cells(
+        old: &Table,
+        new: &Table,
+        extra: &[BTreeMap<String, Cell>],
+    ) -> Result<(Space, Vec<String>), DiffError> {
         let mut columns: Vec<Column> = Vec::new();
         let mut types: BTreeMap<String, (ColumnType, Option<String>)> = BTreeMap::new();
         let mut enums: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -117,7 +127,8 @@ impl Space {
         let mut strings = BTreeSet::new();
         for table in [old, new] {
             let rows = table.decision_table.iter().map(|r| &r.cells);
-            for cells in rows.chain(table.tier_table.iter().map(|r| &r.cells)) {
+            let tier_rows = table.tier_table.iter().map(|r| &r.cells);
+            for cells in rows.chain(tier_rows).chain(extra) {
                 for (name, cell) in cells {
                     let ty = types.get(name).map(|t| t.0);
                     collect_constants(cell, ty, &mut eccns, &mut strings);

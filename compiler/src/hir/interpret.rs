@@ -20,21 +20,10 @@ pub type Transaction = [Value];
 
 /// The decision of every jurisdiction, in name order.
 pub fn decide(program: &Program, tx: &Transaction) -> Vec<Decision> {
-    let Some(Value::Date(date)) = program.column("date").and_then(|i| tx.get(i)) else {
+    let Some(cx) = Cx::new(program, tx) else {
         return Vec::new();
     };
-    let cx = Cx {
-        program,
-        tx,
-        date: *date,
-        tier: None,
-    };
-    let tier = program
-        .assess
-        .iter()
-        .find(|line| cx.holds(&line.when))
-        .map(|line| line.tier);
-    let cx = Cx { tier, ..cx };
+    let tier = cx.tier;
     let tiers: Vec<Arc<str>> = program
         .tiers
         .iter()
@@ -78,11 +67,38 @@ pub fn decide(program: &Program, tx: &Transaction) -> Vec<Decision> {
         .collect()
 }
 
+/// Whether `cond` holds of a transaction, the tier as assessed (the
+/// oracle of an assertion's scope).
+pub fn holds(program: &Program, tx: &Transaction, cond: &Cond) -> bool {
+    Cx::new(program, tx).is_some_and(|cx| cx.holds(cond))
+}
+
 struct Cx<'a> {
     program: &'a Program,
     tx: &'a Transaction,
     date: Date,
     tier: Option<usize>,
+}
+
+impl<'a> Cx<'a> {
+    /// The transaction's date and assessed tier; `None` without a date.
+    fn new(program: &'a Program, tx: &'a Transaction) -> Option<Self> {
+        let Some(Value::Date(date)) = program.column("date").and_then(|i| tx.get(i)) else {
+            return None;
+        };
+        let cx = Cx {
+            program,
+            tx,
+            date: *date,
+            tier: None,
+        };
+        let tier = program
+            .assess
+            .iter()
+            .find(|line| cx.holds(&line.when))
+            .map(|line| line.tier);
+        Some(Cx { tier, ..cx })
+    }
 }
 
 impl Cx<'_> {

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::syntax::docs::DocIndex;
 
 use super::{
-    AssessLine, Authorization, COUNTRY_ENUM, Column, Cond, Elem, Expectation, Group, Jurisdiction,
-    ModuleSource, Operand, Outcome, Program, Review, Rule, SetExpr, Source, Test, Value, Variant,
+    Assertion, AssessLine, Assurance, Authorization, COUNTRY_ENUM, Column, Cond, Elem, Expectation,
+    Group, Jurisdiction, ModuleSource, Operand, Outcome, OutcomeTest, Program, Review, Rule,
+    SetExpr, Source, Test, Value, Variant,
 };
 use crate::check::scope::{Binding, Scope};
 use crate::check::summary::Export;
@@ -21,8 +22,8 @@ use crate::check::types::{COUNTRIES_MODULE, Ty};
 use crate::date::Date;
 use crate::db::{Db, Origin, SourceFile, Workspace, module_file, module_name, parse_file};
 use crate::syntax::ast::{
-    ClauseKind, ExpectOption, Expr, ExprKind, Ident, Item, JurisdictionMember, OutcomeKind,
-    RuleDecl, Span, TestMember,
+    self as ast, AssertDecl, AssertMember, AssertOption, ClauseKind, ExpectOption, Expr, ExprKind,
+    Ident, Item, JurisdictionMember, OutcomeKind, RuleDecl, Span, TestMember,
 };
 
 /// Lowers an error-free workspace. `Err` names what did not resolve, which
@@ -68,6 +69,7 @@ pub fn program(db: &dyn Db, ws: Workspace) -> Result<Program, String> {
         authorizations: BTreeMap::new(),
         jurisdictions: Vec::new(),
         tests: Vec::new(),
+        assertions: Vec::new(),
     };
     let mut jurisdictions: BTreeMap<String, Vec<(Rule, Vec<String>)>> = BTreeMap::new();
     for file in &files {
@@ -110,6 +112,10 @@ pub fn program(db: &dyn Db, ws: Workspace) -> Result<Program, String> {
                 Item::Test(t) => {
                     let test = l.test(*file, t);
                     program.tests.push(test);
+                }
+                Item::Assert(a) => {
+                    let assertion = l.assertion(*file, a);
+                    program.assertions.push(assertion);
                 }
                 _ => {}
             }
@@ -698,6 +704,56 @@ impl Lowering<'_> {
             }
         }
         test
+    }
+}
+
+impl Lowering<'_> {
+    fn assertion(&mut self, file: SourceFile, a: &AssertDecl) -> Assertion {
+        let mut out = Assertion {
+            name: a.name.text.clone(),
+            source: self.source(file, a.name.span),
+            from: None,
+            until: None,
+            when: Cond::Const(true),
+            expects: Vec::new(),
+        };
+        for m in &a.members {
+            match m {
+                AssertMember::Scope(word, d) if word.name == "from" => out.from = date(&d.text),
+                AssertMember::Scope(_, d) => out.until = date(&d.text),
+                AssertMember::When(e) => out.when = self.cond(file, e),
+                AssertMember::Expect(x) => {
+                    let mut e = Assurance {
+                        jurisdiction: x.jurisdiction.name.clone(),
+                        outcome: match &x.outcome {
+                            ast::OutcomeTest::AnyOf(os) => {
+                                OutcomeTest::AnyOf(os.iter().map(|o| outcome(&o.kind)).collect())
+                            }
+                            ast::OutcomeTest::Not(o) => OutcomeTest::Not(outcome(&o.kind)),
+                            ast::OutcomeTest::AtLeast(_, o) => {
+                                OutcomeTest::AtLeast(outcome(&o.kind).kind())
+                            }
+                        },
+                        review_at_least: None,
+                        tier_at_least: None,
+                        no_authorizations: false,
+                        source: self.source(file, x.span),
+                    };
+                    for option in &x.options {
+                        match option {
+                            AssertOption::ReviewAtLeast(_, p) => e.review_at_least = self.review(p),
+                            AssertOption::TierAtLeast(_, t) => {
+                                e.tier_at_least = Some(self.tier_rank(&t.name));
+                            }
+                            AssertOption::AuthorizationsNone(..) => e.no_authorizations = true,
+                        }
+                    }
+                    out.expects.push(e);
+                }
+                AssertMember::Error(_) => {}
+            }
+        }
+        out
     }
 }
 

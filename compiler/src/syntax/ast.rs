@@ -92,6 +92,8 @@ pub enum Item {
     Jurisdiction(JurisdictionDecl),
     /// `test "name" { ... }`.
     Test(TestDecl),
+    /// `assert "name" { ... }`.
+    Assert(AssertDecl),
     /// Where the parser skipped tokens to recover.
     Error(Span),
 }
@@ -109,6 +111,7 @@ impl Item {
             Item::Authorization(x) => x.span,
             Item::Jurisdiction(x) => x.span,
             Item::Test(x) => x.span,
+            Item::Assert(x) => x.span,
             Item::Error(span) => *span,
         }
     }
@@ -420,6 +423,67 @@ pub struct TestDecl {
     pub members: Vec<TestMember>,
     /// The whole block.
     pub span: Span,
+}
+
+/// An `assert` block: a property of the policy over every transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct AssertDecl {
+    /// The assertion's name: the property in words.
+    pub name: Lit,
+    /// Its members in order.
+    pub members: Vec<AssertMember>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// A member of an `assert` block.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum AssertMember {
+    /// `from DATE` or `until DATE`: the first word as written (a
+    /// contextual keyword, checked by the checker) and the date.
+    Scope(Ident, Lit),
+    /// `when COND`.
+    When(Expr),
+    /// `expect J: ...`.
+    Expect(AssertExpect),
+    /// Where the parser skipped tokens to recover.
+    Error(Span),
+}
+
+/// One expectation of an assertion.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct AssertExpect {
+    /// The jurisdiction it is about.
+    pub jurisdiction: Ident,
+    /// Which outcomes are acceptable.
+    pub outcome: OutcomeTest,
+    /// `review at least P`, `tier at least T`, `authorizations none`.
+    pub options: Vec<AssertOption>,
+    /// The whole expectation.
+    pub span: Span,
+}
+
+/// The outcomes an assertion accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum OutcomeTest {
+    /// `A or B or ...`.
+    AnyOf(Vec<Outcome>),
+    /// `not A`.
+    Not(Outcome),
+    /// `at least A`: the word after `at` as written (`least`, checked by
+    /// the checker), and the outcome.
+    AtLeast(Ident, Outcome),
+}
+
+/// An option of an assertion's expectation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum AssertOption {
+    /// `review at least P`: the word after `at`, and the policy.
+    ReviewAtLeast(Ident, Ident),
+    /// `tier at least T`: the word after `at`, and the tier.
+    TierAtLeast(Ident, Ident),
+    /// `authorizations none`: both words as written.
+    AuthorizationsNone(Ident, Ident),
 }
 
 /// An expression: a condition, an operand or a set.

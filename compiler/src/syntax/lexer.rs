@@ -95,6 +95,8 @@ pub enum Token {
     Given,
     #[token("expect")]
     Expect,
+    #[token("assert")]
+    Assert,
     #[token("and")]
     And,
     #[token("or")]
@@ -236,6 +238,7 @@ impl Token {
             At => "at",
             Given => "given",
             Expect => "expect",
+            Assert => "assert",
             And => "and",
             Or => "or",
             Not => "not",

@@ -12,11 +12,12 @@
 use lalrpop_util::ParseError as LalrError;
 
 use super::ast::{
-    Clause, ClauseKind, Ident, Item, JurisdictionDecl, JurisdictionMember, Module, RuleDecl, Span,
-    TestDecl, TestMember,
+    AssertDecl, AssertMember, Clause, ClauseKind, Ident, Item, JurisdictionDecl,
+    JurisdictionMember, Module, RuleDecl, Span, TestDecl, TestMember,
 };
 use super::grammar::{
-    ClauseParser, HeaderParser, ItemParser, JurisdictionMemberParser, TestMemberParser,
+    AssertMemberParser, ClauseParser, HeaderParser, ItemParser, JurisdictionMemberParser,
+    TestMemberParser,
 };
 use super::lexer::{Comment, LexError, Token, lex};
 
@@ -141,6 +142,7 @@ struct Parsers {
     member: JurisdictionMemberParser,
     clause: ClauseParser,
     test_member: TestMemberParser,
+    assert_member: AssertMemberParser,
 }
 
 struct Parser<'e> {
@@ -184,6 +186,7 @@ fn is_item_start(token: &Token) -> bool {
             | Token::Authorization
             | Token::Jurisdiction
             | Token::Test
+            | Token::Assert
     )
 }
 
@@ -251,6 +254,14 @@ impl Parser<'_> {
                     Ok(path) => module.header = Some(path),
                     Err(e) => self.report(e, piece).unwrap_or(()),
                 }
+                continue;
+            }
+            if piece[0].1 == Token::Assert {
+                let item = self.assertion(piece).map(Item::Assert);
+                module.items.push(item.unwrap_or_else(|| {
+                    self.errors.push(assert_head_error(piece));
+                    Item::Error(span_of(piece))
+                }));
                 continue;
             }
             let item = match self.parsers.item.parse(piece.iter().cloned()) {
@@ -396,7 +407,8 @@ impl Parser<'_> {
         })
     }
 
-    fn test(&mut self, piece: &[Tok]) -> Option<TestDecl> {
+    /// The name and body of `test "NAME" { ... }` or `assert "NAME" { ... }`.
+    fn named_block<'t>(&mut self, piece: &'t [Tok]) -> Option<(super::ast::Lit, &'t [Tok])> {
         let name = match piece.get(1) {
             Some((l, Token::Str(text), r)) => super::ast::Lit {
                 text: text.clone(),
@@ -405,9 +417,38 @@ impl Parser<'_> {
             _ => return None,
         };
         let (open, body) = self.block(piece)?;
-        if open != 2 {
-            return None;
-        }
+        (open == 2).then_some((name, body))
+    }
+
+    /// An assertion cut into members: at `when` and `expect`, and at a
+    /// name followed by a date (`from DATE`, `until DATE`).
+    fn assertion(&mut self, piece: &[Tok]) -> Option<AssertDecl> {
+        let (name, body) = self.named_block(piece)?;
+        let members = cut(body, |t, i| match &t[i].1 {
+            Token::When | Token::Expect => true,
+            Token::Ident(_) => matches!(t.get(i + 1), Some((_, Token::Date(_), _))),
+            _ => false,
+        })
+        .into_iter()
+        .map(
+            |member| match self.parsers.assert_member.parse(member.iter().cloned()) {
+                Ok(m) => m,
+                Err(e) => {
+                    self.report::<()>(e, member);
+                    AssertMember::Error(span_of(member))
+                }
+            },
+        )
+        .collect();
+        Some(AssertDecl {
+            name,
+            members,
+            span: span_of(piece),
+        })
+    }
+
+    fn test(&mut self, piece: &[Tok]) -> Option<TestDecl> {
+        let (name, body) = self.named_block(piece)?;
         let members = cut(body, |t, i| {
             matches!(t[i].1, Token::At | Token::Given | Token::Expect)
         })
@@ -427,6 +468,28 @@ impl Parser<'_> {
             members,
             span: span_of(piece),
         })
+    }
+}
+
+/// The error of an `assert` whose head is not `assert "NAME" {`.
+fn assert_head_error(piece: &[Tok]) -> ParseError {
+    let (expected, at) = match piece.get(1) {
+        Some((_, Token::Str(_), _)) => ("`{`", piece.get(2)),
+        _ => ("a string", piece.get(1)),
+    };
+    match at {
+        Some((l, token, r)) => ParseError::Unexpected {
+            span: Span::new(*l, *r),
+            found: token.describe(),
+            expected: vec![expected.into()],
+        },
+        None => {
+            let end = span_of(piece).end as usize;
+            ParseError::UnexpectedEnd {
+                span: Span::new(end, end),
+                expected: vec![expected.into()],
+            }
+        }
     }
 }
 

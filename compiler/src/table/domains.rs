@@ -35,9 +35,14 @@ pub struct Domains {
 
 impl Domains {
     pub(super) fn new(program: &Program) -> Self {
+        Domains::with(program, &[])
+    }
+
+    /// The classes of a program and of `extra` conditions.
+    pub(super) fn with(program: &Program, extra: &[&crate::hir::Cond]) -> Self {
         let mut eccns = BTreeSet::new();
         let mut strings = BTreeSet::new();
-        for v in program.mentions().values {
+        for v in program.mentions_with(extra).values {
             match v {
                 Value::Eccn(e) => {
                     eccns.insert(e);

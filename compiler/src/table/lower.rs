@@ -22,7 +22,7 @@ use super::{
 };
 use crate::date::Date;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::hir::{Cond, Elem, Operand, Outcome, Program, Rule, SetExpr, Value};
+use crate::hir::{Assertion, Cond, Elem, Operand, Outcome, Program, Rule, SetExpr, Value};
 use crate::syntax::ast::{CmpOp, SetOp};
 
 /// The most rows one rule or `assess` line may expand to.
@@ -128,6 +128,35 @@ pub fn table(program: &Program) -> Result<Lowered, Vec<Diagnostic>> {
         decision_table: rows,
     };
     Ok(Lowered { table, regions })
+}
+
+/// Where an assertion applies, as rows of cells (a disjunction): its
+/// `when` on the days from `from` until `until`, lowered as a rule's
+/// condition is — with classes of its own, so that constants only the
+/// assertion names are told apart. `Err` past [`MAX_ROWS_PER_RULE`] rows.
+pub fn scope(program: &Program, a: &Assertion) -> Result<Vec<BTreeMap<String, Cell>>, usize> {
+    let domains = Domains::with(program, &[&a.when]);
+    let mut lw = Lowerer {
+        program,
+        domains: &domains,
+        groups: BTreeMap::new(),
+    };
+    lw.evaluate_groups();
+    // INVARIANT: the program always has the implicit `date` column.
+    let date = program.column("date").unwrap_or_default();
+    let on = |op: CmpOp, d: Date| Cond::Cmp {
+        lhs: Operand::Field(date),
+        op,
+        rhs: Operand::Const(Value::Date(d)),
+    };
+    let mut parts: Vec<Cond> = Vec::new();
+    parts.extend(a.from.map(|d| on(CmpOp::Ge, d)));
+    parts.extend(a.until.map(|d| on(CmpOp::Lt, d)));
+    parts.push(a.when.clone());
+    let conjs = lw
+        .dnf(&lw.prepare(&Cond::And(parts)), true)
+        .map_err(|TooMany| MAX_ROWS_PER_RULE)?;
+    Ok(lw.rows_of(simplify(conjs)))
 }
 
 struct TooMany;
