@@ -41,7 +41,10 @@ pub enum CompileError {
     Internal(String),
 }
 
-/// Checks, lowers and compiles the workspace.
+/// Checks, lowers and compiles the workspace. Assertions are not decided
+/// here ([`crate::prove`] does, for `edict check`, `compile` and `test`):
+/// a policy whose assertion fails still decides, so that its witness can
+/// be evaluated and its tests run.
 pub fn compile(db: &dyn Db, ws: Workspace) -> Result<Compiled, CompileError> {
     compile_resolved(resolve(db, ws)?)
 }
@@ -90,18 +93,22 @@ pub fn compile_resolved(resolved: Resolved) -> Result<Compiled, CompileError> {
 
 /// Everything `edict check` reports: the checker's diagnostics, and when
 /// there are no errors, those of lowering the table (rows past the limit,
-/// the table-level warnings). The table is not serialized.
+/// the table-level warnings) and the assertions that do not hold. The
+/// table is not serialized.
 pub fn policy_diagnostics(db: &dyn Db, ws: Workspace) -> Vec<Diagnostic> {
     match resolve(db, ws).and_then(lower_resolved) {
-        Ok((_, _, warnings)) => warnings,
+        Ok((program, lowered, mut diagnostics)) => {
+            diagnostics.extend(crate::prove::diagnostics(&program, &lowered.table));
+            crate::diagnostics::sort_and_dedup(&mut diagnostics);
+            diagnostics
+        }
         Err(CompileError::Diagnostics(d)) => d,
         Err(CompileError::Internal(_)) => workspace_diagnostics(db, ws),
     }
 }
 
-/// Lowers and checks the assertions; returns the program, the table model
-/// and every warning (checker and analysis, sorted, allowed lints
-/// removed), or the errors (rows past the limit, assertions that fail).
+/// Lowers; returns the program, the table model and every warning
+/// (checker and analysis, sorted, allowed lints removed).
 fn lower_resolved(
     r: Resolved,
 ) -> Result<(crate::hir::Program, lower::Lowered, Vec<Diagnostic>), CompileError> {
@@ -123,10 +130,6 @@ fn lower_resolved(
             .into_iter()
             .filter(|d| d.code.lint().is_none_or(|l| !allowed.contains(l))),
     );
-    diagnostics.extend(crate::prove::diagnostics(&program, &lowered.table));
     crate::diagnostics::sort_and_dedup(&mut diagnostics);
-    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        return Err(CompileError::Diagnostics(diagnostics));
-    }
     Ok((program, lowered, diagnostics))
 }

@@ -1,5 +1,6 @@
 //! Tests in the editor: failing `test` blocks as diagnostics on their
-//! `expect` lines, and code lenses — on each test its result, on each rule
+//! `expect` lines, and code lenses — on each test its result, on each
+//! assertion whether it holds for all transactions, on each rule
 //! how many tests it decides, and on rules whose decisions change against
 //! the git `HEAD` of their folder, how many regions change.
 
@@ -10,8 +11,10 @@ use std::collections::BTreeMap;
 use edict_compiler::db::{Database, Workspace};
 use edict_compiler::diagnostics::Diagnostic;
 use edict_compiler::diff::{Version, diff};
+use edict_compiler::hir::Source;
 use edict_compiler::ide::{self, SymbolKind};
 use edict_compiler::project::MemoryFs;
+use edict_compiler::prove;
 use edict_compiler::table::{CompileError, Compiled, Resolved, compile_resolved, resolve};
 use edict_compiler::testing::{self, TestResult};
 use tower_lsp_server::ls_types::{self as lsp, CodeLens, Command};
@@ -39,19 +42,48 @@ pub fn snapshot(db: &Database, ws: Workspace) -> Snapshot {
     Snapshot { resolved, texts }
 }
 
+/// What the second stage finds.
+pub struct Checked {
+    /// The same diagnostics as `edict check`.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The compiled policy, when it compiles (a failing assertion does not
+    /// stop it: its tests still run).
+    pub compiled: Option<Compiled>,
+    /// Every project file's shown path and text.
+    pub texts: BTreeMap<String, String>,
+    /// Each assertion's source and whether it holds.
+    pub assertions: Vec<(Source, bool)>,
+}
+
 /// The diagnostics of a project (the same as `edict check`) and, when it
-/// compiles, the compiled policy; no database needed.
-pub fn check(snapshot: Snapshot) -> (Vec<Diagnostic>, Option<Compiled>, BTreeMap<String, String>) {
+/// compiles, the compiled policy and its assertions' verdicts; no database
+/// needed.
+pub fn check(snapshot: Snapshot) -> Checked {
     let Snapshot { resolved, texts } = snapshot;
+    let mut assertions = Vec::new();
     let (diagnostics, compiled) = match resolved.and_then(compile_resolved) {
-        Ok(c) => (c.warnings.clone(), Some(c)),
+        Ok(c) => {
+            let mut diagnostics = c.warnings.clone();
+            for v in prove::check(&c.program, &c.lowered.table) {
+                if !v.holds() {
+                    diagnostics.push(prove::diagnostic(&v));
+                }
+                assertions.push((v.assertion.source.clone(), v.holds()));
+            }
+            (diagnostics, Some(c))
+        }
         Err(CompileError::Diagnostics(d)) => (d, None),
         Err(CompileError::Internal(why)) => {
             eprintln!("edict-lsp: internal compiler error: {why}");
             (Vec::new(), None)
         }
     };
-    (diagnostics, compiled, texts)
+    Checked {
+        diagnostics,
+        compiled,
+        texts,
+        assertions,
+    }
 }
 
 /// Failing tests of the file `shown` (with its `text`), as LSP diagnostics
@@ -99,8 +131,8 @@ pub fn lenses(
     snapshot: Snapshot,
     baseline: Option<&Version>,
 ) -> Vec<CodeLens> {
-    let (_, compiled, _) = check(snapshot);
-    let Some(compiled) = compiled else {
+    let checked = check(snapshot);
+    let Some(compiled) = checked.compiled else {
         return Vec::new();
     };
     let Ok(results) = testing::run(&compiled) else {
@@ -128,6 +160,14 @@ pub fn lenses(
             )
         };
         out.push(lens(r.test.source.span, title, "edict.runTests"));
+    }
+    for (source, holds) in checked.assertions.iter().filter(|(s, _)| s.file == shown) {
+        let title = if *holds {
+            "✓ holds for all transactions"
+        } else {
+            "✗ does not hold"
+        };
+        out.push(lens(source.span, title.to_string(), "edict.runTests"));
     }
     let changes = baseline.and_then(|old| {
         let new = Version::from_compiled("buffer", &compiled);

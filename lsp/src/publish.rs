@@ -2,8 +2,8 @@
 //!
 //! The first pass is the checker's (per-file salsa queries: an edit
 //! re-checks what it touched), so a keystroke gets its diagnostics fast;
-//! the second compiles the policy for the table-level warnings (`W05xx`)
-//! and runs the `test` blocks, which takes longer on large policies and is
+//! the second compiles the policy for the table-level warnings (`W05xx`),
+//! decides the assertions (`E09xx`) and runs the `test` blocks, which takes longer on large policies and is
 //! cancelled by the next edit. Between the two, the first pass repeats the
 //! second's last findings, so they do not flicker. Nothing is published
 //! for a document version that a newer edit has replaced.
@@ -112,9 +112,10 @@ impl Publisher {
     }
 }
 
-/// Whether a diagnostic comes from the table stage (family `05`).
+/// Whether a diagnostic comes from the table stage (family `05`) or the
+/// assertions decided over the table (family `09`).
 fn table_level(d: &Diagnostic) -> bool {
-    d.code.as_str().get(1..3) == Some("05")
+    matches!(d.code.as_str().get(1..3), Some("05" | "09"))
 }
 
 /// An open document as a pass sees it.
@@ -204,7 +205,12 @@ fn full_pass(
     snapshot: Snapshot,
     open: Vec<Open>,
 ) -> (Batch, HashMap<String, Vec<lsp::Diagnostic>>) {
-    let (all, compiled, texts) = crate::lenses::check(snapshot);
+    let crate::lenses::Checked {
+        diagnostics: all,
+        compiled,
+        texts,
+        ..
+    } = crate::lenses::check(snapshot);
     let results = compiled
         .as_ref()
         .and_then(|c| edict_compiler::testing::run(c).ok())

@@ -578,6 +578,75 @@ fn tests_in_the_editor_and_changes_against_head() {
 }
 
 #[test]
+fn assertions_in_the_editor_fail_with_a_witness_or_hold_for_all_transactions() {
+    let asserts = "\nassert \"3A090 to China needs at least a license\" {\n  until 2030-01-01\n  when item in {3A090} and destination in {CN}\n  expect US: at least require license\n}\n\nassert \"nothing reaches a watched destination license-free\" {\n  when destination in Watched\n  expect US: not allow\n}\n";
+    let text = format!("{POLICY}{asserts}");
+    let file = project("assert", &text);
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
+    let u = c.open(&file, &text);
+    // The failing assertion is an E0901 on its name, with a witness.
+    let d = c.diagnostics(&u, |p| {
+        p["diagnostics"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|d| d["code"] == "E0901"))
+    });
+    let failing: Vec<&Value> = d["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "E0901")
+        .collect();
+    assert_eq!(failing.len(), 1, "{d}");
+    let (line, _) = pos(&text, "\"nothing reaches");
+    assert_eq!(failing[0]["range"]["start"]["line"], line, "{d}");
+    let message = failing[0]["message"].as_str().unwrap_or("");
+    assert!(message.contains("does not hold"), "{message}");
+    let shown = failing[0].to_string();
+    assert!(
+        shown.contains("for example") && shown.contains("(no rule applies)"),
+        "{shown}"
+    );
+    // Lenses: one holds, one does not.
+    let r = c.request("textDocument/codeLens", json!({"textDocument": {"uri": u}}));
+    let titles: Vec<&str> = r["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["command"]["title"].as_str())
+        .collect();
+    assert!(
+        titles.contains(&"✓ holds for all transactions"),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"✗ does not hold"), "{titles:?}");
+    // A name inside an assertion hovers like anywhere else.
+    let (line, col) = pos(&text, "Watched\n  expect");
+    assert!(hover_text(&mut c, &u, line, col + 1).contains("Chips we watch"));
+    // Widen the rule to every item, and the assertion to the rule's
+    // dates: both hold.
+    let fixed = text
+        .replace(
+            "when item in {3A090} and destination in Watched",
+            "when destination in Watched",
+        )
+        .replace(
+            "  when destination in Watched\n  expect",
+            "  until 2030-01-01\n  when destination in Watched\n  expect",
+        );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    c.diagnostics(&u, |p| {
+        p["version"] == 2
+            && p["diagnostics"]
+                .as_array()
+                .is_some_and(|a| !a.iter().any(|d| d["code"] == "E0901"))
+    });
+    c.stop();
+}
+
+#[test]
 fn editing_a_group_updates_the_modules_that_import_it() {
     let dir = std::env::temp_dir().join(format!("edict-lsp-cross-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

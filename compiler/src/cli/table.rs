@@ -71,14 +71,21 @@ pub(super) fn table_options(args: &[String]) -> Result<(Trust, Settings, Vec<Str
     Ok((trust, settings, rest))
 }
 
+/// A compiled policy, and whether each of its assertions holds (empty when
+/// they were not decided).
+type Proved = (Compiled, Vec<bool>);
+
 /// Loads and compiles; reports diagnostics to `err` (warnings only when
 /// `warnings`). `Ok(None)` when the policy has errors (already reported).
+/// With `prove`, also decides the assertions, reports those that do not
+/// hold, and says for each whether it holds.
 fn compile_paths(
     fs: &dyn FileSystem,
     args: &PolicyArgs,
     warnings: bool,
+    prove: bool,
     err: &mut dyn Write,
-) -> Result<Option<Compiled>, (i32, String)> {
+) -> Result<Option<Proved>, (i32, String)> {
     let project = load(fs, &args.paths, args.settings.clone()).map_err(|e| {
         (
             2,
@@ -94,7 +101,18 @@ fn compile_paths(
             if warnings {
                 report(err, &compiled.warnings)?;
             }
-            Ok(Some(compiled))
+            let mut holds = Vec::new();
+            if prove {
+                let verdicts = crate::prove::check(&compiled.program, &compiled.lowered.table);
+                let failing: Vec<_> = verdicts
+                    .iter()
+                    .filter(|v| !v.holds())
+                    .map(crate::prove::diagnostic)
+                    .collect();
+                report(err, &failing)?;
+                holds = verdicts.iter().map(crate::prove::Verdict::holds).collect();
+            }
+            Ok(Some((compiled, holds)))
         }
         Err(CompileError::Diagnostics(diags)) => {
             report(err, &diags)?;
@@ -122,7 +140,19 @@ pub(super) fn compiled_from(
     warnings: bool,
     err: &mut dyn Write,
 ) -> Result<Compiled, i32> {
-    match compile_paths(fs, &args, warnings, err) {
+    proved_from(fs, args, warnings, false, err).map(|(c, _)| c)
+}
+
+/// Compiles and decides the assertions (failures reported to `err`);
+/// with whether each holds.
+fn proved_from(
+    fs: &dyn FileSystem,
+    args: PolicyArgs,
+    warnings: bool,
+    prove: bool,
+    err: &mut dyn Write,
+) -> Result<Proved, i32> {
+    match compile_paths(fs, &args, warnings, prove, err) {
         Ok(Some(c)) => Ok(c),
         Ok(None) => Err(1),
         Err((code, message)) => {
@@ -154,8 +184,19 @@ pub fn compile_cmd(
     if paths.is_empty() {
         return Err("no PATH given".to_string());
     }
-    let compiled = match compiled_or_exit(PolicyArgs { settings, paths }, err) {
-        Ok(c) => c,
+    let args = PolicyArgs { settings, paths };
+    let compiled = match proved_from(&RealFs, args, true, true, err) {
+        Ok((_, holds)) if holds.contains(&false) => {
+            let failed = holds.iter().filter(|h| !**h).count();
+            let _ = writeln!(
+                err,
+                "not compiled: {} does not hold (a table is written only when every \
+                 assertion holds)",
+                plural(failed, "assertion")
+            );
+            return Ok(1);
+        }
+        Ok((c, _)) => c,
         Err(code) => return Ok(code),
     };
     let w = |e: std::io::Error| e.to_string();
@@ -337,10 +378,11 @@ pub fn test_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
     if paths.is_empty() {
         return Err("no PATH given".to_string());
     }
-    let compiled = match compiled_or_exit(PolicyArgs { settings, paths }, err) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
+    let (compiled, holds) =
+        match proved_from(&RealFs, PolicyArgs { settings, paths }, true, true, err) {
+            Ok(c) => c,
+            Err(code) => return Ok(code),
+        };
     let results = crate::testing::run(&compiled)
         .map_err(|e| format!("the compiled table is unusable: {e}"))?;
     let w = |e: std::io::Error| e.to_string();
@@ -375,15 +417,37 @@ pub fn test_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
             }
         }
     }
+    // Assertions: those that fail are reported above, as `edict check` does.
+    for (a, holds) in compiled.program.assertions.iter().zip(&holds) {
+        let status = if *holds { "holds" } else { "FAILED" };
+        writeln!(
+            out,
+            "assert {}:{} \"{}\" ... {status}",
+            a.source.file, a.source.line, a.name
+        )
+        .map_err(w)?;
+    }
+    let refuted = holds.iter().filter(|h| !**h).count();
+    let assertions = if holds.is_empty() {
+        String::new()
+    } else {
+        let held = holds.len() - refuted;
+        let verb = if held == 1 { "holds" } else { "hold" };
+        format!("; {} {verb}, {refuted} fail", plural(held, "assertion"))
+    };
     writeln!(
         out,
-        "\n{}: {} passed, {} failed",
-        if failed == 0 { "ok" } else { "FAILED" },
+        "\n{}: {} passed, {} failed{assertions}",
+        if failed + refuted == 0 {
+            "ok"
+        } else {
+            "FAILED"
+        },
         results.len() - failed,
         failed
     )
     .map_err(w)?;
-    Ok(if failed > 0 { 1 } else { 0 })
+    Ok(if failed + refuted > 0 { 1 } else { 0 })
 }
 
 fn write_explanation(

@@ -46,6 +46,7 @@ pub const KEYWORDS: &[&str] = &[
     "at",
     "given",
     "expect",
+    "assert",
     "and",
     "or",
     "not",
@@ -57,6 +58,10 @@ pub const KEYWORDS: &[&str] = &[
     "presumption_of_denial",
     "policy_of_denial",
 ];
+
+/// Words that are keywords inside an `assert` block only (names
+/// elsewhere): offered as completions, never refused as names.
+pub const ASSERT_WORDS: &[&str] = &["from", "until", "least", "authorizations", "none"];
 
 /// What a completion offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +137,7 @@ pub fn completions(db: &dyn Db, ws: Workspace, file: SourceFile, offset: usize) 
             kind: CompletionKind::Symbol(SymbolKind::Tiers),
         });
     }
-    for k in KEYWORDS {
+    for k in KEYWORDS.iter().chain(ASSERT_WORDS) {
         out.push(Completion {
             label: (*k).to_string(),
             detail: None,
@@ -379,10 +384,12 @@ pub fn token_classes(text: &str) -> Vec<(Span, TokenClass)> {
     let mut out: Vec<(Span, TokenClass)> = lexed
         .tokens
         .iter()
-        .filter_map(|(start, token, end)| {
+        .enumerate()
+        .filter_map(|(i, (start, token, end))| {
             let span = Span::new(*start, *end);
             let word = &text[*start..*end];
             let class = match token {
+                Token::Ident(_) if assert_word(&lexed.tokens, i) => TokenClass::Keyword,
                 Token::Ident(_) => TokenClass::Name,
                 Token::Str(_) => TokenClass::String,
                 Token::Date(_) | Token::Eccn(_) | Token::Number(_) => TokenClass::Number,
@@ -399,6 +406,25 @@ pub fn token_classes(text: &str) -> Vec<(Span, TokenClass)> {
     out.extend(lexed.comments.iter().map(|c| (c.span, TokenClass::Comment)));
     out.sort_by_key(|(s, _)| s.start);
     out
+}
+
+/// Whether the name at token `i` is a word of an assertion where it
+/// stands: `from`/`until` before a date, `least` after `at`,
+/// `authorizations` before `none`, `none` after `authorizations`.
+fn assert_word(tokens: &[(usize, Token, usize)], i: usize) -> bool {
+    let name = |k: usize| match tokens.get(k) {
+        Some((_, Token::Ident(n), _)) => n.as_str(),
+        _ => "",
+    };
+    let prev = i.checked_sub(1).map(|k| &tokens[k].1);
+    let next = tokens.get(i + 1).map(|t| &t.1);
+    match name(i) {
+        "from" | "until" => matches!(next, Some(Token::Date(_))),
+        "least" => prev == Some(&Token::At),
+        "authorizations" => i + 1 < tokens.len() && name(i + 1) == "none",
+        "none" => i > 0 && name(i - 1) == "authorizations",
+        _ => false,
+    }
 }
 
 /// Hints after names: each rule's status today (`in force until
