@@ -239,7 +239,11 @@ pub fn diagnostic(v: &Verdict<'_>) -> Diagnostic {
         ));
     }
     if n > SHOWN_REGIONS {
-        d = d.note(format!("and {} more regions", n - SHOWN_REGIONS));
+        let more = n - SHOWN_REGIONS;
+        d = d.note(format!(
+            "and {more} more region{}",
+            if more == 1 { "" } else { "s" }
+        ));
     }
     d
 }

@@ -208,3 +208,101 @@ fn a_changed_citation_of_a_group_is_a_change_in_the_diff() {
     assert_eq!(clause["old"][0], "85 FR 83765", "{json}");
     assert_eq!(clause["new"][0], "89 FR 18780", "{json}");
 }
+
+#[test]
+fn every_example_states_at_least_two_principles_that_hold() {
+    let examples = shipped_policies()
+        .into_iter()
+        .filter(|p| p.starts_with(repo().join("examples")));
+    let mut n = 0;
+    for dir in examples {
+        let compiled = edict_tests::compile(std::slice::from_ref(&dir));
+        let verdicts = edict_compiler::prove::check(&compiled.program, &compiled.lowered.table);
+        assert!(
+            verdicts.len() >= 2,
+            "{}: {} assertions",
+            dir.display(),
+            verdicts.len()
+        );
+        for v in &verdicts {
+            assert!(
+                v.holds(),
+                "{}: \"{}\" fails: {v:?}",
+                dir.display(),
+                v.assertion.name
+            );
+        }
+        n += 1;
+    }
+    assert!(n >= 10, "only {n} examples");
+}
+
+/// An example with one rule edited to allow: its assertion catches it, and
+/// the witness, evaluated on the edited table, gets the reported decision.
+#[test]
+fn a_rule_edited_to_allow_is_caught_by_an_assertion_with_a_true_witness() {
+    use edict_compiler::db::Settings;
+    use edict_compiler::eval::Evaluator;
+    use edict_compiler::hir::OutcomeKind;
+    use edict_compiler::project::{MemoryFs, load};
+    use std::path::PathBuf;
+    let text = edict_tests::read(&repo().join("examples/advanced_computing/policy.edict"));
+    let rule = "rule embargoed_2023 overrides expanded_2023 {";
+    let at = text
+        .find(rule)
+        .unwrap_or_else(|| panic!("{rule} not found"));
+    let end = at + text[at..].find("then require license").unwrap_or(0);
+    let planted = format!(
+        "{}then allow{}",
+        &text[..end],
+        &text[end + "then require license".len()..]
+    );
+    let mut fs = MemoryFs::default();
+    fs.files
+        .insert(PathBuf::from("p/policy.edict"), planted.into_bytes());
+    let project =
+        load(&fs, &[PathBuf::from("p")], Settings::default()).unwrap_or_else(|e| panic!("{e}"));
+    let diagnostics = edict_compiler::table::policy_diagnostics(&project.db, project.ws);
+    let failing: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "E0901")
+        .collect();
+    assert_eq!(failing.len(), 1, "{diagnostics:#?}");
+    assert!(
+        failing[0].message.contains("need a license or NAC"),
+        "{}",
+        failing[0].message
+    );
+    let resolved =
+        edict_compiler::table::resolve(&project.db, project.ws).unwrap_or_else(|e| panic!("{e:?}"));
+    let table = edict_compiler::table::lower::table(&resolved.program)
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .table;
+    let verdicts = edict_compiler::prove::check(&resolved.program, &table);
+    let broken = verdicts
+        .iter()
+        .find(|v| !v.holds())
+        .unwrap_or_else(|| panic!("nothing caught"));
+    let ev =
+        Evaluator::new(table.clone(), "sha256:planted".into()).unwrap_or_else(|e| panic!("{e:?}"));
+    for f in &broken.failures {
+        let w = serde_json::Value::Object(f.witness.clone().into_iter().collect());
+        let tx = ev.transaction(&w).unwrap_or_else(|e| panic!("{e:?}"));
+        let decision = ev
+            .decide(&tx)
+            .decisions
+            .into_iter()
+            .find(|d| *d.jurisdiction == *"US")
+            .unwrap_or_else(|| panic!("no US decision"));
+        assert_eq!(decision, f.decision, "witness {w}");
+        // The planted rule is what allows, in China or Hong Kong, from the
+        // 2023 rewrite on.
+        assert_eq!(decision.outcome, OutcomeKind::Allow, "{w}");
+        assert_eq!(decision.rules, ["embargoed_2023"], "{w}");
+        assert!(w["date"].as_str().is_some_and(|d| d >= "2023-11-17"), "{w}");
+        assert!(
+            matches!(w["destination"].as_str(), Some("CN" | "HK")),
+            "{w}"
+        );
+    }
+}
