@@ -1,6 +1,7 @@
 //! The `edict` command line: argument parsing and the `check`, `fmt` and
 //! `explain` commands here, `compile`, `eval` and `test` in [`table`],
 //! `screen` in [`screen`], `sql` in [`sql`], `diff` in [`diff`],
+//! `compare` in [`compare`],
 //! `keygen`, `sign` and `verify` (and `--trusted-key`) in [`sign`],
 //! `serve` in [`serve`].
 //! [`run_with_input`] takes the arguments and the standard streams, so
@@ -9,6 +10,7 @@
 //! Exit codes: 0 success (warnings allowed), 1 errors in the policy (or
 //! `fmt --check` found files to reformat), 2 usage or I/O problems.
 
+mod compare;
 pub mod diff;
 #[cfg(feature = "screen")]
 mod screen;
@@ -40,12 +42,14 @@ usage:
   edict diff [--format text|markdown|json|html] [-o FILE] [--color WHEN] [--exit-code]
              [--data FILE]... [--id COLUMN] [--trusted-key PUB]... OLD NEW
   edict diff --git REV PATH [NEW]
+  edict compare [--format text|markdown|json|html] [-o FILE] [--exit-code] [--trusted-key PUB]...
+                PATH [PATH_B] --jurisdictions A B
   edict serve TABLE [--listen IP:PORT] [--max-batch N] [--max-body BYTES] [--timeout S] [TRUST]
   edict keygen -o NAME
   edict sign TABLE --key NAME [--label LABEL] [-o SIG]
   edict verify TABLE [--sig SIG] --trusted-key PUB...
   edict fmt [--check] PATH...
-  edict schema table|decision|diff|openapi
+  edict schema table|decision|diff|compare|openapi
   edict explain CODE
   edict --version
 
@@ -58,6 +62,8 @@ decision (or error) per line out.
 `screen` decides every row of INPUT files (.parquet, .csv, .jsonl; - for
 JSON Lines on stdin) into OUTPUT (.parquet, .csv, .jsonl; - for stdout),
 one output row per input row, matching columns to the table's by name.
+`compare` finds the transactions that jurisdictions A and B (of PATH, or A
+of PATH and B of PATH_B) decide differently, exactly, with witnesses.
 `diff --data` decides every row of FILE (.parquet, .csv, .jsonl) under both
 versions and counts the rows whose decision changes, per region.
 `keygen` writes an Ed25519 key: NAME (private, mode 0600), NAME.pub and
@@ -103,6 +109,7 @@ pub fn run_with_input(
         Some("verify") => sign::verify_cmd(&args[1..], out, err),
         Some("schema") => table::schema_cmd(&args[1..], out),
         Some("diff") => diff::diff_cmd(&args[1..], out, err),
+        Some("compare") => compare::compare_cmd(&args[1..], out, err),
         Some("fmt") => fmt(&args[1..], out, err),
         Some("explain") => explain(&args[1..], out),
         Some("--version" | "-V") => writeln!(out, "edict {}", env!("CARGO_PKG_VERSION"))

@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub use edict_engine::date;
 pub mod db;
 pub mod diagnostics;

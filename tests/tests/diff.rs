@@ -354,3 +354,79 @@ fn the_schema_command_prints_the_checked_in_schema() {
     assert_eq!(code, 0);
     assert_eq!(out, read(&repo().join("compiler/docs/diff.schema.json")));
 }
+
+#[test]
+fn compare_reports_where_the_us_and_the_eu_differ_in_every_format() {
+    let dir = repo().join("examples/reexport_from_germany");
+    let d = dir.display().to_string();
+    let args = |format: &str| {
+        vec![
+            "compare".to_string(),
+            d.clone(),
+            "--jurisdictions".into(),
+            "US".into(),
+            "EU".into(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let run = |format: &str| {
+        let a = args(format);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (code, out, err) = edict(&refs, "");
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    insta::assert_snapshot!("compare_germany_text", relative(&run("text")));
+    insta::assert_snapshot!("compare_germany_markdown", relative(&run("markdown")));
+    let json: serde_json::Value =
+        serde_json::from_str(&run("json")).unwrap_or_else(|e| panic!("{e}"));
+    let schema = validator("compare.schema.json");
+    let problems: Vec<String> = schema.iter_errors(&json).map(|e| e.to_string()).collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    let s = &json["summary"];
+    assert_eq!(
+        s["regions"].as_u64(),
+        json["regions"].as_array().map(|r| r.len() as u64)
+    );
+    let findings: Vec<&str> = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["sentence"].as_str())
+        .collect();
+    assert!(
+        findings.contains(&"US allows (no rule applies) where EU allows under EU001: 1 region"),
+        "{findings:?}"
+    );
+    let html = run("html");
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && !html.contains("http"),
+        "external resource"
+    );
+    let rows = html.matches("<tr><td>").count() as u64;
+    assert_eq!(Some(rows), s["regions"].as_u64());
+    // The same jurisdiction against itself: equivalent; `--exit-code` says
+    // whether they differ.
+    let (code, out, _) = edict(
+        &["compare", &d, "--jurisdictions", "US", "US", "--exit-code"],
+        "",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("decide every transaction alike"), "{out}");
+    let (code, _, _) = edict(
+        &["compare", &d, "--jurisdictions", "US", "EU", "--exit-code"],
+        "",
+    );
+    assert_eq!(code, 1);
+    // Unknown jurisdictions and missing arguments are clear errors.
+    let (code, _, err) = edict(&["compare", &d, "--jurisdictions", "US", "UK"], "");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no jurisdiction `UK`") && err.contains("E0701"),
+        "{err}"
+    );
+    let (code, _, err) = edict(&["compare", &d], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("--jurisdictions A B"), "{err}");
+}

@@ -10,11 +10,15 @@
 //! an unrelated ECCN), so it meets every class the tables tell apart. It
 //! runs over random version pairs of a generated policy with small
 //! domains (the whole grid) and over the shipped version pairs.
+//!
+//! Siblings check the same way that assertion verdicts (`assert`) and
+//! comparisons of two jurisdictions (`edict compare`) are exact.
 #![expect(clippy::panic, reason = "tests fail by panicking")]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use edict_compiler::compare::{Comparison, Difference, compare};
 use edict_compiler::date::Date;
 use edict_compiler::db::Settings;
 use edict_compiler::diff::{Region, Report, Version, diff};
@@ -226,6 +230,31 @@ fn around(b: &Literal, ty: ColumnType) -> Vec<Value> {
     }
 }
 
+/// The grid's transactions: every one when there are at most `limit`,
+/// else `limit` drawn at random (with `seed`).
+fn points(
+    g: &BTreeMap<String, (ColumnType, Vec<Value>)>,
+    limit: usize,
+    seed: u64,
+) -> impl Iterator<Item = BTreeMap<String, Value>> + '_ {
+    let sizes: Vec<usize> = g.values().map(|(_, v)| v.len()).collect();
+    let total: usize = sizes.iter().product();
+    let mut rng = Rng::new(seed);
+    (0..total.min(limit)).map(move |n| {
+        let mut index = if total <= limit {
+            n
+        } else {
+            rng.below(usize::MAX / 2) % total
+        };
+        let mut tx = BTreeMap::new();
+        for ((name, (_, vs)), size) in g.iter().zip(&sizes) {
+            tx.insert(name.clone(), vs[index % size].clone());
+            index /= size;
+        }
+        tx
+    })
+}
+
 /// Decides a transaction, dropping the fields the table does not have;
 /// `None` when the table rejects it (a value it does not know).
 fn decide(ev: &Evaluator, tx: &BTreeMap<String, Value>) -> Option<Vec<Decision>> {
@@ -280,10 +309,6 @@ fn check_exact(old: &Version, new: &Version, report: &Report, limit: usize) -> u
         Evaluator::new(new.table.clone(), new.digest.clone()).unwrap_or_else(|e| panic!("{e:?}"));
     let g = grid([&old.table, &new.table]);
     let types: BTreeMap<String, ColumnType> = g.iter().map(|(k, (t, _))| (k.clone(), *t)).collect();
-    let names: Vec<&String> = g.keys().collect();
-    let sizes: Vec<usize> = g.values().map(|(_, v)| v.len()).collect();
-    let total: usize = sizes.iter().product();
-    let mut rng = Rng::new(7);
     let mut jurisdictions: Vec<&String> = old
         .table
         .jurisdictions
@@ -313,19 +338,7 @@ fn check_exact(old: &Version, new: &Version, report: &Report, limit: usize) -> u
         }
     }
     let mut checked = 0;
-    let points = total.min(limit);
-    for n in 0..points {
-        let mut index = if total <= limit {
-            n
-        } else {
-            rng.below(usize::MAX / 2) % total
-        };
-        let mut tx = BTreeMap::new();
-        for (k, name) in names.iter().enumerate() {
-            let vs = &g[*name].1;
-            tx.insert((*name).clone(), vs[index % sizes[k]].clone());
-            index /= sizes[k];
-        }
+    for tx in points(&g, limit, 7) {
         let (Some(a), Some(b)) = (decide(&ev_old, &tx), decide(&ev_new, &tx)) else {
             continue;
         };
@@ -697,9 +710,6 @@ fn check_verdicts(program: &edict_compiler::hir::Program, table: &Table) -> (usi
         let g = grid_with([table, table], &scope);
         let types: BTreeMap<String, ColumnType> =
             g.iter().map(|(k, (t, _))| (k.clone(), *t)).collect();
-        let names: Vec<&String> = g.keys().collect();
-        let sizes: Vec<usize> = g.values().map(|(_, v)| v.len()).collect();
-        let total: usize = sizes.iter().product();
         let in_period = |tx: &BTreeMap<String, Value>| {
             let date = tx
                 .get("date")
@@ -724,14 +734,7 @@ fn check_verdicts(program: &edict_compiler::hir::Program, table: &Table) -> (usi
             a.expects.iter().map(|e| e.jurisdiction.as_str()).collect();
         jurisdictions.sort_unstable();
         jurisdictions.dedup();
-        for n in 0..total.min(150_000) {
-            let mut index = n;
-            let mut tx = BTreeMap::new();
-            for (k, name) in names.iter().enumerate() {
-                let vs = &g[*name].1;
-                tx.insert((*name).clone(), vs[index % sizes[k]].clone());
-                index /= sizes[k];
-            }
+        for tx in points(&g, usize::MAX, 0).take(150_000) {
             let Some(ds) = decide(&ev, &tx) else {
                 continue;
             };
@@ -800,4 +803,145 @@ fn assertion_verdicts_are_exact_on_random_policies() {
     assert!(scoped > 50_000, "only {scoped} transactions in scope");
     assert!(refused > 5_000, "only {refused} refusals");
     assert!(held >= 4, "only {held} assertions hold");
+}
+
+// ------------------------------------------------------------- compare
+//
+// `edict compare` is exact: two jurisdictions decide a grid transaction
+// differently exactly where a reported region holds, and there the
+// region's decisions are the evaluator's.
+
+/// Whether two decisions of different jurisdictions say the same about a
+/// transaction (which rules and citations say it aside).
+fn alike(a: &Decision, b: &Decision) -> bool {
+    let strip = |d: &Decision| {
+        let mut d = d.clone();
+        d.rules.clear();
+        d.citations.clear();
+        d.jurisdiction = "".into();
+        serde_json::to_string(&d).unwrap_or_default()
+    };
+    strip(a) == strip(b)
+}
+
+/// Checks a comparison on the grid (sampled down to `limit` points);
+/// returns (points checked, points that differ).
+fn check_compare_exact(
+    va: &Version,
+    ja: &str,
+    vb: &Version,
+    jb: &str,
+    c: &Comparison,
+    limit: usize,
+) -> (usize, usize) {
+    let ev_a =
+        Evaluator::new(va.table.clone(), va.digest.clone()).unwrap_or_else(|e| panic!("{e:?}"));
+    let ev_b =
+        Evaluator::new(vb.table.clone(), vb.digest.clone()).unwrap_or_else(|e| panic!("{e:?}"));
+    let g = grid([&va.table, &vb.table]);
+    let types: BTreeMap<String, ColumnType> = g.iter().map(|(k, (t, _))| (k.clone(), *t)).collect();
+    for r in &c.regions {
+        assert!(
+            in_cells(&r.cells, &r.witness, &types),
+            "witness outside: {r:?}"
+        );
+        if let (Some(a), Some(b)) = (decide(&ev_a, &r.witness), decide(&ev_b, &r.witness)) {
+            assert_eq!(
+                decision_of(&a, ja, &va.table, &r.witness),
+                r.a,
+                "witness {ja}"
+            );
+            assert_eq!(
+                decision_of(&b, jb, &vb.table, &r.witness),
+                r.b,
+                "witness {jb}"
+            );
+        }
+    }
+    let (mut checked, mut differ) = (0, 0);
+    for tx in points(&g, limit, 11) {
+        let (Some(a), Some(b)) = (decide(&ev_a, &tx), decide(&ev_b, &tx)) else {
+            continue;
+        };
+        checked += 1;
+        let (da, db) = (
+            decision_of(&a, ja, &va.table, &tx),
+            decision_of(&b, jb, &vb.table, &tx),
+        );
+        let hits: Vec<&Difference> = c
+            .regions
+            .iter()
+            .filter(|r| in_cells(&r.cells, &tx, &types))
+            .collect();
+        assert!(hits.len() <= 1, "regions overlap at {tx:?}");
+        match (!alike(&da, &db), hits.first()) {
+            (true, Some(r)) => {
+                assert_eq!(da, r.a, "{ja} at {tx:?}");
+                assert_eq!(db, r.b, "{jb} at {tx:?}");
+                differ += 1;
+            }
+            (true, None) => {
+                panic!("{ja} and {jb} differ at {tx:?} but no region says so:\n{da:?}\n{db:?}")
+            }
+            (false, Some(r)) => {
+                panic!("region {} holds at {tx:?}, where they agree", r.description)
+            }
+            (false, None) => {}
+        }
+    }
+    (checked, differ)
+}
+
+#[test]
+fn comparisons_are_exact_between_the_jurisdictions_of_random_policies() {
+    let mut rng = Rng::new(4242);
+    let (mut checked, mut differ) = (0, 0);
+    for _ in 0..16 {
+        let mut rules: [Vec<GenRule>; 2] = [Vec::new(), Vec::new()];
+        for (j, list) in rules.iter_mut().enumerate() {
+            for i in 0..(2 + rng.below(4)) {
+                list.push(gen_rule(&mut rng, format!("r{j}_{i}"), i));
+            }
+        }
+        // Often the same rule in both, so that common rows are exercised.
+        if rng.below(2) == 0 {
+            let shared = rules[0][0].clone();
+            rules[1].push(GenRule {
+                name: "shared".into(),
+                overrides: None,
+                ..shared
+            });
+        }
+        let v = version_of("p", &render_policy(&rules, 30));
+        let c = compare(&v, "EU", &v, "US").unwrap_or_else(|e| panic!("{e:?}"));
+        let (k, d) = check_compare_exact(&v, "EU", &v, "US", &c, 200_000);
+        checked += k;
+        differ += d;
+        // A jurisdiction compared with itself is equivalent.
+        assert!(compare(&v, "US", &v, "US").is_ok_and(|c| c.equivalent));
+    }
+    assert!(checked > 100_000, "only {checked} checked");
+    assert!(differ > 10_000, "only {differ} differ");
+}
+
+#[test]
+fn the_us_and_the_eu_on_a_shipment_from_germany_differ_exactly_where_reported() {
+    let dir = "examples/reexport_from_germany";
+    let v = Version::from_compiled(dir, &compile(&[repo().join(dir)]));
+    let c = compare(&v, "US", &v, "EU").unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        c.summary.stricter_in_a > 0 && c.summary.stricter_in_b > 0,
+        "{:?}",
+        c.summary
+    );
+    let (checked, differ) = check_compare_exact(&v, "US", &v, "EU", &c, 200_000);
+    assert!(
+        checked > 20_000 && differ > 1_000,
+        "{checked} checked, {differ} differ"
+    );
+    // Two policies: the enforcement example's readings against each other.
+    let e = "examples/ai_diffusion_enforcement";
+    let ve = Version::from_compiled(e, &compile(&[repo().join(e)]));
+    let c = compare(&ve, "AsWritten", &ve, "AsEnforced").unwrap_or_else(|e| panic!("{e:?}"));
+    check_compare_exact(&ve, "AsWritten", &ve, "AsEnforced", &c, 60_000);
 }

@@ -618,6 +618,40 @@ fn hostile_text_reaches_no_terminal_or_markdown_reader_as_markup() {
     for bad in ['\u{1b}', '\u{202e}'] {
         assert!(!md.contains(bad), "{bad:?} in the Markdown report");
     }
+    // `edict compare` of the two policies' U.S. blocks: the same escaping
+    // in its text, Markdown and HTML.
+    let compare = |format: &str| {
+        let (code, out, err) = edict(
+            &[
+                "compare",
+                &old,
+                &new,
+                "--jurisdictions",
+                "US",
+                "US",
+                "--format",
+                format,
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let plain = compare("text");
+    assert!(plain.contains("allow under A"), "{plain}");
+    assert!(
+        !plain.contains('\u{1b}') && !plain.contains('\u{202e}'),
+        "{plain}"
+    );
+    let md = outside_code(&compare("markdown"));
+    for bad in ["<script", "<img", "](", "\u{1b}"] {
+        assert!(!md.contains(bad), "{bad} in the compare Markdown:\n{md}");
+    }
+    let html = compare("html");
+    assert!(html.contains("allow under A"), "{html}");
+    for bad in ["<script>document", "</script><script>", "<img", "\u{1b}"] {
+        assert!(!html.contains(bad), "{bad} in the compare page");
+    }
 }
 
 #[test]

@@ -30,6 +30,10 @@ fn checked_in_schemas_match_the_types() {
         ("table.schema.json", Table::schema()),
         ("decision.schema.json", Output::schema()),
         ("diff.schema.json", edict_compiler::diff::Report::schema()),
+        (
+            "compare.schema.json",
+            edict_compiler::compare::Comparison::schema(),
+        ),
     ] {
         assert!(
             read(&docs.join(file)) == schema,

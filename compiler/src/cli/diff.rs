@@ -16,8 +16,9 @@ use crate::diff::{Version, diff, html, render};
 use crate::eval::Evaluator;
 use crate::project::{FileSystem, MemoryFs, RealFs};
 
+/// The formats of a report (`edict diff`, `edict compare`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(super) enum Format {
     Text,
     Markdown,
     Json,
@@ -35,6 +36,44 @@ struct DiffArgs {
     data: Vec<String>,
     id: Option<String>,
     trust: Trust,
+}
+
+/// The value of `--format`.
+pub(super) fn report_format(value: &str) -> Result<Format, String> {
+    Ok(match value {
+        "text" => Format::Text,
+        "markdown" | "md" => Format::Markdown,
+        "json" => Format::Json,
+        "html" => Format::Html,
+        other => {
+            return Err(format!(
+                "`--format` takes `text`, `markdown`, `json` or `html`, not `{other}`"
+            ));
+        }
+    })
+}
+
+/// Writes a report to `output` (atomically, its summary to `err`) or to
+/// `out`; the exit code.
+pub(super) fn emit(
+    output: Option<&Path>,
+    text: &str,
+    summary: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, String> {
+    let w = |e: std::io::Error| e.to_string();
+    match output {
+        Some(file) => {
+            if let Err(e) = write_atomically(file, text) {
+                writeln!(err, "error: cannot write `{}`: {e}", file.display()).map_err(w)?;
+                return Ok(2);
+            }
+            writeln!(err, "{summary} → {}", file.display()).map_err(w)?;
+        }
+        None => write!(out, "{text}").map_err(w)?,
+    }
+    Ok(0)
 }
 
 fn parse(args: &[String]) -> Result<DiffArgs, String> {
@@ -61,19 +100,7 @@ fn parse(args: &[String]) -> Result<DiffArgs, String> {
     while let Some(arg) = it.next() {
         let mut value = |what: &str| option_value(&mut it, arg, what);
         match arg.as_str() {
-            "--format" => {
-                a.format = match value("a format")?.as_str() {
-                    "text" => Format::Text,
-                    "markdown" | "md" => Format::Markdown,
-                    "json" => Format::Json,
-                    "html" => Format::Html,
-                    other => {
-                        return Err(format!(
-                            "`--format` takes `text`, `markdown`, `json` or `html`, not `{other}`"
-                        ));
-                    }
-                }
-            }
+            "--format" => a.format = report_format(&value("a format")?)?,
             "--color" => {
                 a.color = match value("`always`, `never` or `auto`")?.as_str() {
                     "always" => Some(true),
@@ -190,27 +217,12 @@ pub fn diff_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
         Format::Json => report.to_json(),
         Format::Html => html::page(&report),
     };
-    let w = |e: std::io::Error| e.to_string();
-    match &a.output {
-        Some(file) => {
-            if let Err(e) = write_atomically(file, &text) {
-                writeln!(err, "error: cannot write `{}`: {e}", file.display()).map_err(w)?;
-                return Ok(2);
-            }
-            writeln!(
-                err,
-                "{} → {}",
-                render::summary_text(&report),
-                file.display()
-            )
-            .map_err(w)?;
-        }
-        None => write!(out, "{text}").map_err(w)?,
-    }
-    Ok(if a.exit_code && !report.equivalent {
+    let summary = render::summary_text(&report);
+    let code = emit(a.output.as_deref(), &text, &summary, out, err)?;
+    Ok(if code == 0 && a.exit_code && !report.equivalent {
         1
     } else {
-        0
+        code
     })
 }
 
@@ -251,7 +263,7 @@ pub fn version(
 /// [`version`], and with `--trusted-key`, it must be a table signed by a trusted key,
 /// checked on the very bytes then read (a policy source is signed by
 /// nobody).
-fn checked_version(
+pub(super) fn checked_version(
     fs: &dyn FileSystem,
     path: &Path,
     label: String,

@@ -361,8 +361,13 @@ pub fn schema_cmd(args: &[String], out: &mut dyn Write) -> Result<i32, String> {
         [w] if w == "table" => crate::table::Table::schema(),
         [w] if w == "decision" => crate::eval::Output::schema(),
         [w] if w == "diff" => crate::diff::Report::schema(),
+        [w] if w == "compare" => crate::compare::Comparison::schema(),
         [w] if w == "openapi" => edict_serve::openapi::document(),
-        _ => return Err("`schema` takes `table`, `decision`, `diff` or `openapi`".to_string()),
+        _ => {
+            return Err(
+                "`schema` takes `table`, `decision`, `diff`, `compare` or `openapi`".to_string(),
+            );
+        }
     };
     write!(out, "{text}").map_err(|e| e.to_string())?;
     Ok(0)

@@ -14,7 +14,8 @@ use super::render::{
 use super::{Change, Report};
 use crate::escape::html as esc;
 
-const STYLE: &str = "
+/// The page's style sheet (shared with `edict compare`'s page).
+pub(crate) const STYLE: &str = "
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 78rem; padding: 0 1rem; color: #1b1b1b; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 2px solid #ddd; }
 code, pre, .mono { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; }

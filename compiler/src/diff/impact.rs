@@ -27,28 +27,11 @@ pub fn regions(old: &Table, new: &Table) -> Result<(Vec<Region>, Vec<String>), D
     let tier_new = tier_rows(&space, new);
     let mut out = Vec::new();
     for j in names {
-        let mut sides = [
+        let sides = [
             Versioned::new(&space, old, j, tier_old.clone()),
             Versioned::new(&space, new, j, tier_new.clone()),
         ];
-        mark_changed(&mut sides);
-        for side in &mut sides {
-            side.build_index(&space);
-        }
-        let explorer = Explorer {
-            space: &space,
-            sides: &sides,
-            tiers_equal,
-            scope: None,
-            budget: None,
-        };
-        let differ = &mut |d: &[Decision]| substance(&d[0]) != substance(&d[1]);
-        // INVARIANT: without a budget the exploration always finishes.
-        let leaves = explorer.run(differ).unwrap_or_default();
-        let pairs = leaves.into_iter().filter_map(|leaf| {
-            let [before, after] = <[Decision; 2]>::try_from(leaf.decisions).ok()?;
-            Some((leaf.region, (before, after)))
-        });
+        let pairs = differences(&space, sides, tiers_equal);
         out.extend(readable(&space, j, pairs, [old, new]));
     }
     out.sort_by(|a, b| {
@@ -61,10 +44,41 @@ pub fn regions(old: &Table, new: &Table) -> Result<(Vec<Region>, Vec<String>), D
     Ok((out, notes))
 }
 
+/// The boxes where two sides decide differently, with both decisions:
+/// rows equal on both sides are paired first, so the work follows the
+/// rows that differ.
+pub(crate) fn differences(
+    space: &Space,
+    mut sides: [Versioned<'_>; 2],
+    tiers_equal: bool,
+) -> Vec<(Vec<ColSet>, (Decision, Decision))> {
+    mark_changed(&mut sides);
+    for side in &mut sides {
+        side.build_index(space);
+    }
+    let explorer = Explorer {
+        space,
+        sides: &sides,
+        tiers_equal,
+        scope: None,
+        budget: None,
+    };
+    let differ = &mut |d: &[Decision]| substance(&d[0]) != substance(&d[1]);
+    // INVARIANT: without a budget the exploration always finishes.
+    let leaves = explorer.run(differ).unwrap_or_default();
+    leaves
+        .into_iter()
+        .filter_map(|leaf| {
+            let [before, after] = <[Decision; 2]>::try_from(leaf.decisions).ok()?;
+            Some((leaf.region, (before, after)))
+        })
+        .collect()
+}
+
 /// What a decision says about the transaction (not which rules or
 /// citations say it: those are shown, but a renamed rule or a corrected
 /// citation changes no decision).
-pub(super) fn substance(d: &Decision) -> impl PartialEq + '_ {
+pub(crate) fn substance(d: &Decision) -> impl PartialEq + '_ {
     (
         d.outcome,
         d.basis,
@@ -78,7 +92,7 @@ pub(super) fn substance(d: &Decision) -> impl PartialEq + '_ {
 
 /// Tightening, loosening or lateral: by severity, then tier (by rank in
 /// each version's scale), then review policy.
-fn direction(before: &Decision, after: &Decision, tiers: [&[String]; 2]) -> Direction {
+pub(crate) fn direction(before: &Decision, after: &Decision, tiers: [&[String]; 2]) -> Direction {
     let rank = |d: &Decision, t: &[String]| {
         d.tier
             .as_ref()
@@ -102,11 +116,11 @@ fn direction(before: &Decision, after: &Decision, tiers: [&[String]; 2]) -> Dire
 fn readable(
     space: &Space,
     j: &str,
-    leaves: impl Iterator<Item = (Vec<ColSet>, (Decision, Decision))>,
+    leaves: Vec<(Vec<ColSet>, (Decision, Decision))>,
     tables: [&Table; 2],
 ) -> Vec<Region> {
     let mut out = Vec::new();
-    for ((before, after), boxes) in grouped(leaves) {
+    for ((before, after), boxes) in grouped(leaves.into_iter()) {
         let dir = direction(&before, &after, [&tables[0].tiers, &tables[1].tiers]);
         for (cells, description, witness) in described(space, boxes) {
             out.push(Region {
