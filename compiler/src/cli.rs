@@ -38,7 +38,7 @@ usage:
   edict eval TABLE --input FILE|- [--explain] [TRUST]
   edict screen TABLE INPUT... -o OUTPUT [--id COLUMN] [--explain] [--jobs N] [--no-progress] [TRUST]
   edict sql TABLE --dialect duckdb|spark|postgres [--input RELATION] [--id COLUMN] [-o FILE] [TRUST]
-  edict test [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH...
+  edict test [--coverage [--format text|json]] [--today YYYY-MM-DD] [--allow LINT]... [--warn LINT]... PATH...
   edict diff [--format text|markdown|json|html] [-o FILE] [--color WHEN] [--exit-code]
              [--data FILE]... [--id COLUMN] [--trusted-key PUB]... OLD NEW
   edict diff --git REV PATH [NEW]

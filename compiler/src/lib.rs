@@ -9,6 +9,7 @@
 pub mod check;
 pub mod cli;
 pub mod compare;
+pub mod coverage;
 pub use edict_engine::date;
 pub mod db;
 pub mod diagnostics;

@@ -121,6 +121,38 @@ pub fn test_failures(shown: &str, text: &str, results: &[TestResult<'_>]) -> Vec
     out
 }
 
+/// Rules of the file `shown` that no test reaches, as hints on their names
+/// (`edict test --coverage` lists the same).
+pub fn coverage_hints(
+    shown: &str,
+    text: &str,
+    compiled: &Compiled,
+    results: &[TestResult<'_>],
+) -> Vec<lsp::Diagnostic> {
+    if results.is_empty() {
+        return Vec::new();
+    }
+    let index = LineIndex::new(text);
+    let report = edict_compiler::coverage::coverage(compiled, results);
+    report
+        .jurisdictions
+        .iter()
+        .flat_map(|j| j.unreached_rules.iter().map(move |p| (j, p)))
+        .filter(|(_, p)| p.file == shown)
+        .map(|(j, p)| lsp::Diagnostic {
+            range: index.range(text, p.span),
+            severity: Some(lsp::DiagnosticSeverity::HINT),
+            code: Some(lsp::NumberOrString::String("coverage".into())),
+            source: Some("edict test".into()),
+            message: format!(
+                "no test reaches rule `{}` of {}: add a test whose transaction it decides",
+                p.rule, j.jurisdiction
+            ),
+            ..Default::default()
+        })
+        .collect()
+}
+
 /// The code lenses of a document (`shown` path and `text`), its symbols
 /// taken before from the database.
 pub fn lenses(

@@ -3,7 +3,8 @@
 //! The first pass is the checker's (per-file salsa queries: an edit
 //! re-checks what it touched), so a keystroke gets its diagnostics fast;
 //! the second compiles the policy for the table-level warnings (`W05xx`),
-//! decides the assertions (`E09xx`) and runs the `test` blocks, which takes longer on large policies and is
+//! decides the assertions (`E09xx`) and runs the `test` blocks (with a
+//! hint on each rule no test reaches), which takes longer on large policies and is
 //! cancelled by the next edit. Between the two, the first pass repeats the
 //! second's last findings, so they do not flicker. Nothing is published
 //! for a document version that a newer edit has replaced.
@@ -222,7 +223,10 @@ fn full_pass(
     let mut extras = HashMap::new();
     for ((mut list, mut extra), d) in lists.into_iter().zip(table).zip(open) {
         let text = texts.get(&d.shown).map_or("", String::as_str);
-        let failures = crate::lenses::test_failures(&d.shown, text, &results);
+        let mut failures = crate::lenses::test_failures(&d.shown, text, &results);
+        if let Some(c) = &compiled {
+            failures.extend(crate::lenses::coverage_hints(&d.shown, text, c, &results));
+        }
         list.extend(failures.iter().cloned());
         extra.extend(failures);
         extras.insert(d.uri.as_str().to_string(), extra);

@@ -642,6 +642,38 @@ fn assertions_in_the_editor_fail_with_a_witness_or_hold_for_all_transactions() {
 }
 
 #[test]
+fn a_rule_no_test_reaches_is_a_hint_on_its_name() {
+    let extra = "\njurisdiction US {\n  rule iran {\n    when destination in {IR}\n    then deny\n    cite \"15 CFR 746.7\"\n    sunset 2030-01-01\n  }\n}\n\ntest \"China needs a license\" {\n  at 2026-01-01\n  given { item: 3A090, destination: CN }\n  expect US: require license\n}\n";
+    let text = format!("{POLICY}{extra}");
+    let file = project("coverage", &text);
+    let mut c = Client::start(env!("CARGO_BIN_EXE_edict-lsp"));
+    let u = c.open(&file, &text);
+    let d = c.diagnostics(&u, |p| {
+        p["diagnostics"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|d| d["code"] == "coverage"))
+    });
+    let hints: Vec<&Value> = d["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "coverage")
+        .collect();
+    assert_eq!(hints.len(), 1, "{d}");
+    assert_eq!(hints[0]["severity"], 4, "a hint: {d}");
+    let (line, col) = pos(&text, "iran {");
+    assert_eq!(hints[0]["range"]["start"]["line"], line, "{d}");
+    assert_eq!(hints[0]["range"]["start"]["character"], col, "{d}");
+    assert!(
+        hints[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no test reaches rule `iran`")),
+        "{d}"
+    );
+    c.stop();
+}
+
+#[test]
 fn editing_a_group_updates_the_modules_that_import_it() {
     let dir = std::env::temp_dir().join(format!("edict-lsp-cross-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -306,3 +306,85 @@ fn a_rule_edited_to_allow_is_caught_by_an_assertion_with_a_true_witness() {
         );
     }
 }
+
+#[test]
+fn every_example_reaches_every_rule_with_its_tests() {
+    let examples = shipped_policies()
+        .into_iter()
+        .filter(|p| p.starts_with(repo().join("examples")));
+    for dir in examples {
+        let d = dir.display().to_string();
+        let (code, out, err) = edict(&["test", "--coverage", "--format", "json", &d], "");
+        assert_eq!(code, 0, "{d}: {err}");
+        let report: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{d}: {e}\n{out}"));
+        let total = &report["total"];
+        assert!(
+            total["rules"].as_u64().is_some_and(|n| n > 0),
+            "{d}: {report}"
+        );
+        assert_eq!(total["rules_reached"], total["rules"], "{d}: {report:#}");
+        // The test lines went to stderr, the report alone to stdout.
+        assert!(err.contains("passed"), "{d}: {err}");
+    }
+}
+
+#[test]
+fn coverage_names_the_rule_no_test_reaches_and_the_untested_side_of_each_date() {
+    let dir = scratch("coverage");
+    let policy = dir.join("policy.edict");
+    std::fs::write(
+        &policy,
+        "policy cov\nuse std.countries.*\ninput { destination: Country }\n\
+         jurisdiction US {\n  rule r {\n    when destination in {CN}\n    then require license\n    effective 2025-01-01\n    sunset 2030-01-01\n    cite \"c\"\n  }\n\
+         \x20 rule s {\n    when destination in {RU}\n    then deny\n    sunset 2030-01-01\n    cite \"c\"\n  }\n}\n\
+         test \"the day before r\" {\n  at 2024-12-31\n  given { destination: CN }\n  expect US: allow\n}\n\
+         test \"from r's first day\" {\n  at 2025-01-01\n  given { destination: CN }\n  expect US: require license\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let p = policy.display().to_string();
+    let (code, out, err) = edict(&["test", "--coverage", "--format", "json", &p], "");
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}"));
+    let us = &report["jurisdictions"][0];
+    assert_eq!(us["counts"]["rules"], 2);
+    assert_eq!(us["counts"]["rules_reached"], 1);
+    assert_eq!(us["unreached_rules"][0]["rule"], "s");
+    assert_eq!(us["unreached_rules"][0]["line"], 12);
+    // r's effective date is tested on both sides; its sunset only before;
+    // s's on neither side.
+    assert_eq!(us["counts"]["boundaries"], 3);
+    assert_eq!(us["counts"]["boundaries_tested"], 1);
+    let untested: Vec<(String, String)> = us["untested_boundaries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|b| {
+            (
+                format!("{} {} {}", b["rule"], b["event"], b["date"]).replace('"', ""),
+                b["missing"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        untested,
+        [
+            ("r sunset 2030-01-01".to_string(), "after".to_string()),
+            ("s sunset 2030-01-01".to_string(), "both".to_string())
+        ]
+    );
+    let (_, text, _) = edict(&["test", "--coverage", &p], "");
+    assert!(text.contains("1 of 2 rules reached (50%)"), "{text}");
+    assert!(
+        text.contains("rule s (policy.edict:12): no test reaches it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rule r sunset 2030-01-01: no test after it"),
+        "{text}"
+    );
+    // `--format json` alone is a usage error.
+    let (code, _, _) = edict(&["test", "--format", "json", &p], "");
+    assert_eq!(code, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -373,13 +373,31 @@ pub fn schema_cmd(args: &[String], out: &mut dyn Write) -> Result<i32, String> {
     Ok(0)
 }
 
-/// `edict test PATH...`.
+/// `edict test [--coverage [--format text|json]] PATH...`.
 pub fn test_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let (settings, rest) = policy_options(args)?;
-    if let Some(flag) = rest.iter().find(|a| a.starts_with('-')) {
-        return Err(format!("unknown option `{flag}`"));
+    let (mut coverage, mut json) = (false, false);
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--coverage" => coverage = true,
+            "--format" => {
+                json = match super::option_value(&mut it, arg, "a format")?.as_str() {
+                    "json" => true,
+                    "text" => false,
+                    other => {
+                        return Err(format!("`--format` takes `text` or `json`, not `{other}`"));
+                    }
+                }
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
+            path => paths.push(PathBuf::from(path)),
+        }
     }
-    let paths: Vec<PathBuf> = rest.iter().map(PathBuf::from).collect();
+    if json && !coverage {
+        return Err("`--format json` is for `--coverage`".to_string());
+    }
     if paths.is_empty() {
         return Err("no PATH given".to_string());
     }
@@ -391,6 +409,12 @@ pub fn test_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
     let results = crate::testing::run(&compiled)
         .map_err(|e| format!("the compiled table is unusable: {e}"))?;
     let w = |e: std::io::Error| e.to_string();
+    // With `--format json` the report alone goes to stdout; the tests'
+    // lines go to stderr.
+    let report = coverage.then(|| crate::coverage::coverage(&compiled, &results));
+    let stdout = out;
+    let mut lines: Vec<u8> = Vec::new();
+    let out: &mut dyn Write = &mut lines;
     let mut failed = 0;
     for r in &results {
         let s = &r.test.source;
@@ -452,6 +476,13 @@ pub fn test_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
         failed
     )
     .map_err(w)?;
+    let lines_to: &mut dyn Write = if json { err } else { &mut *stdout };
+    lines_to.write_all(&lines).map_err(w)?;
+    match report {
+        Some(report) if json => write!(stdout, "{}", report.to_json()).map_err(w)?,
+        Some(report) => write!(stdout, "\n{}", report.text()).map_err(w)?,
+        None => {}
+    }
     Ok(if failed + refuted > 0 { 1 } else { 0 })
 }
 
