@@ -1,7 +1,10 @@
 //! `edict diff` of two fuzzed versions (the input split at its first NUL):
 //! when both compile, each region's witness gets the region's before and
-//! after decisions from the two tables.
+//! after decisions from the two tables. And `edict compare` of the old
+//! version's first two jurisdictions: each region's witness gets the
+//! region's decisions from each.
 #![no_main]
+use edict_compiler::compare::compare;
 use edict_compiler::diff::{Version, diff};
 use edict_compiler::eval::Evaluator;
 use edict_compiler::table::compile;
@@ -22,6 +25,20 @@ fuzz_target!(|data: &[u8]| {
     let (Some((a, ea)), Some((b, eb))) = (version(old), version(new)) else {
         return;
     };
+    if let [ja, jb, ..] = a.table.jurisdictions.as_slice()
+        && let Ok(c) = compare(&a, ja, &a, jb)
+    {
+        for r in &c.regions {
+            let tx = serde_json::to_value(&r.witness).unwrap_or_default();
+            let Ok(t) = ea.transaction(&tx) else {
+                continue;
+            };
+            let decisions = ea.decide(&t).decisions;
+            let of = |j: &str| decisions.iter().find(|d| *d.jurisdiction == *j);
+            assert_eq!(of(ja), Some(&r.a), "{}", r.description);
+            assert_eq!(of(jb), Some(&r.b), "{}", r.description);
+        }
+    }
     let Ok(report) = diff(&a, &b) else {
         return;
     };
