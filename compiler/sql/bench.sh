@@ -18,12 +18,8 @@ cd "$(dirname "$0")/../.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000000 10000000)
 spark_rows=${SPARK_ROWS:-1000000}
-cargo build --release -q --bin edict --example generated_table --example screen_data
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-bin=target/release
-"$bin/edict" compile examples/advanced_computing -o "$dir/advanced_computing.json" 2>/dev/null
-"$bin/examples/generated_table" 10000 "$dir/rules_10000.json"
+# shellcheck source=../bench-tables.sh
+source compiler/bench-tables.sh
 for table in advanced_computing rules_10000; do
   for dialect in duckdb spark; do
     "$bin/edict" sql "$dir/$table.json" --dialect "$dialect" -o "$dir/$table.$dialect.sql"

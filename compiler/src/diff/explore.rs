@@ -53,6 +53,10 @@ struct ColumnIndex {
 /// rows through the index.
 const INDEXED_CLASSES: usize = 64;
 
+/// Past this many common rows that may touch a box, a scoped exploration
+/// halves the box rather than peel rows off it.
+const HALVE_ROWS: usize = 256;
+
 impl<'t> Versioned<'t> {
     /// The rows of jurisdiction `j`, all changed until [`mark_changed`] or
     /// [`Versioned::all_common`] says otherwise.
@@ -455,6 +459,11 @@ impl Explorer<'_> {
                 };
             }
         }
+        if self.scope.is_some()
+            && let Some((col, half)) = self.halve(node)
+        {
+            return Step::Split(col, half);
+        }
         for s in 0..self.sides.len() {
             let v = &mut node.views[s];
             if !v.exact {
@@ -468,6 +477,36 @@ impl Explorer<'_> {
             }
         }
         Step::Decide
+    }
+
+    /// In a scoped exploration, a box that many common rows may touch is
+    /// halved along its widest indexed column first: peeling one row's
+    /// set at a time off a wide box costs a pass over those rows each time
+    /// (quadratic over a whole policy), halving a pass per level, until the
+    /// index finds each half's rows.
+    fn halve(&self, node: &Node) -> Option<(usize, ColSet)> {
+        if node
+            .views
+            .iter()
+            .all(|v| v.exact || v.common.len() <= HALVE_ROWS)
+        {
+            return None;
+        }
+        let index = &self.sides[0].index;
+        let (col, bits) = node
+            .region
+            .iter()
+            .enumerate()
+            .filter_map(|(c, set)| match (set, index.get(c)) {
+                (ColSet::Classes(b), Some(Some(_))) if b.count() > INDEXED_CLASSES => Some((c, b)),
+                _ => None,
+            })
+            .max_by_key(|(c, b)| (b.count(), usize::MAX - c))?;
+        let mut half = BitSet::empty(bits.universe());
+        for class in bits.iter().take(bits.count() / 2) {
+            half.insert(class);
+        }
+        Some((col, ColSet::Classes(half)))
     }
 
     /// The decision of side `s` on the box (every row touching it holds
