@@ -768,3 +768,31 @@ fn fuzz_findings_stay_fixed() {
     }
     assert!(replayed >= 1, "no regression inputs in {}", dir.display());
 }
+
+#[test]
+fn test_and_assertion_names_reach_the_terminal_escaped() {
+    let dir = scratch("hostile-names");
+    let policy = dir.join("policy.edict");
+    std::fs::write(
+        &policy,
+        "policy hx\nuse std.countries.*\ninput { destination: Country }\n\
+         jurisdiction US {\n  rule r { when destination in {CN} then deny sunset 2030-01-01 cite \"c\" }\n}\n\
+         test \"a \u{202e}reversed\u{7} test\" {\n  at 2025-01-01\n  given { destination: CN }\n  expect US: allow\n}\n\
+         assert \"a \u{202e}reversed assertion\" {\n  expect US: deny\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, out, err) = edict(&["test", &policy.display().to_string()], "");
+    assert_eq!(code, 1, "{out}{err}");
+    for text in [&out, &err] {
+        assert!(
+            !text.contains('\u{202e}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
+    assert!(out.contains("a \\u{202e}reversed\\u{7} test"), "{out}");
+    assert!(
+        out.contains("a \\u{202e}reversed assertion\" ... FAILED"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -476,8 +476,13 @@ pub fn test_cmd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Re
         failed
     )
     .map_err(w)?;
+    // Names and values come from the policy: nothing unsafe reaches the
+    // terminal as it is.
     let lines_to: &mut dyn Write = if json { err } else { &mut *stdout };
-    lines_to.write_all(&lines).map_err(w)?;
+    let lines = String::from_utf8_lossy(&lines);
+    lines_to
+        .write_all(crate::escape::terminal(&lines).as_bytes())
+        .map_err(w)?;
     match report {
         Some(report) if json => write!(stdout, "{}", report.to_json()).map_err(w)?,
         Some(report) => write!(stdout, "\n{}", report.text()).map_err(w)?,
