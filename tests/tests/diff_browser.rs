@@ -2,7 +2,8 @@
 //! package, which `.ci/run` installs) loads the page of the shipped
 //! version pair, runs its script, and the rendered counts must equal the
 //! JSON report's; a screenshot is written to the target folder
-//! (`diff-report.png`).
+//! (`diff-report.png`). The same for `edict compare`'s page
+//! (`compare-report.png`).
 #![expect(clippy::panic, reason = "tests fail by panicking")]
 
 use std::path::{Path, PathBuf};
@@ -176,5 +177,84 @@ fn hostile_text_in_the_html_report_stays_text_in_chromium() {
     assert!(
         dom.contains("[click](http://evil.example)"),
         "the rationale is not shown as text"
+    );
+}
+
+#[test]
+fn the_compare_page_renders_in_chromium_and_keeps_hostile_text_as_text() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compare-html");
+    let _ = std::fs::create_dir_all(&dir);
+    let example = repo()
+        .join("examples/reexport_from_germany")
+        .display()
+        .to_string();
+    let page = dir.join("compare.html");
+    let p = page.display().to_string();
+    let (code, _, err) = edict(
+        &[
+            "compare",
+            &example,
+            "--jurisdictions",
+            "US",
+            "EU",
+            "--format",
+            "html",
+            "-o",
+            &p,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let profile = dir.join("profile");
+    let dom = browse(&page, &profile, &["--dump-dom"]);
+    assert!(
+        dom.contains("data-rendered=\"ok\""),
+        "the page's script did not run or found a mismatch"
+    );
+    assert!(dom.contains("US allows (no rule applies) where EU allows under EU001: 1 region"));
+    let shot = dir.join("compare-report.png");
+    let _ = std::fs::remove_file(&shot);
+    browse(
+        &page,
+        &profile,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2200",
+        ],
+    );
+    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot: {e}"));
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
+    // Two policies with hostile text: shown as text, no injected script runs.
+    let (old, new) = edict_tests::hostile_version_pair(&dir);
+    let hostile = dir.join("hostile.html");
+    let (code, _, err) = edict(
+        &[
+            "compare",
+            &old.display().to_string(),
+            &new.display().to_string(),
+            "--jurisdictions",
+            "US",
+            "US",
+            "--format",
+            "html",
+            "-o",
+            &hostile.display().to_string(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let dom = browse(&hostile, &profile, &["--dump-dom"]);
+    assert!(
+        dom.contains("data-rendered=\"ok\""),
+        "the page's script did not run"
+    );
+    assert!(!dom.contains("<title>pwned"), "an injected script ran");
+    assert!(
+        dom.contains("&lt;/script&gt;&lt;script&gt;document.title"),
+        "the obligation is not text"
     );
 }

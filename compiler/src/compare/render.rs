@@ -169,7 +169,7 @@ pub fn page(c: &Comparison) -> String {
         o,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{}</style>\n</head>\n<body>\n",
+         <title>{}</title>\n<style>{}{STYLE}</style>\n</head>\n<body>\n",
         esc(&title),
         crate::diff::html::STYLE
     );
@@ -204,8 +204,8 @@ pub fn page(c: &Comparison) -> String {
     );
     for (i, r) in c.regions.iter().enumerate() {
         let class = match r.stricter {
-            Stricter::A => "loosening",
-            Stricter::B => "tightening",
+            Stricter::A => "stricter-a",
+            Stricter::B => "stricter-b",
             Stricter::Neither => "lateral",
         };
         let witness = r
@@ -238,10 +238,28 @@ pub fn page(c: &Comparison) -> String {
             "<p class=\"equivalent\">None: every transaction gets the same decision.</p>"
         );
     }
+    // No `<`, `>` or `&` in the JSON text: nothing in it can close the
+    // element or open a comment or another script.
     let json = crate::escape::json_in_html(&serde_json::to_string(c).unwrap_or_default());
     let _ = writeln!(
         o,
-        "<script type=\"application/json\" id=\"comparison-data\">{json}</script>\n</body>\n</html>"
+        "<script type=\"application/json\" id=\"comparison-data\">{json}</script>\n\
+         <script>{SCRIPT}</script>\n</body>\n</html>"
     );
     o
 }
+
+/// Neither side is "tightening": each has its own colour.
+const STYLE: &str = "
+.stricter-a { color: #1f4fbf; font-weight: 600; } .stricter-b { color: #7a2a8c; font-weight: 600; }
+";
+
+/// Checks the rendered rows against the embedded JSON (so a browser test
+/// can tell the page from its data).
+const SCRIPT: &str = "
+(function () {
+  var data = JSON.parse(document.getElementById('comparison-data').textContent);
+  var rows = document.querySelectorAll('#regions tbody tr').length;
+  document.body.setAttribute('data-rendered', rows === data.summary.regions ? 'ok' : 'mismatch');
+})();
+";
