@@ -55,6 +55,25 @@ fn browse(page: &Path, profile: &Path, extra: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Writes a screenshot of `page` to `shot` and checks it is a real image.
+fn screenshot(page: &Path, profile: &Path, shot: &Path) {
+    let _ = std::fs::remove_file(shot);
+    browse(
+        page,
+        profile,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2200",
+        ],
+    );
+    let png = std::fs::read(shot).unwrap_or_else(|e| panic!("no screenshot: {e}"));
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot of {} bytes",
+        png.len()
+    );
+}
+
 /// The text of the element with this id in a dumped DOM.
 fn text_of(dom: &str, id: &str) -> String {
     let open = format!("id=\"{id}\">");
@@ -122,22 +141,7 @@ fn the_html_report_renders_in_chromium_with_the_json_figures() {
         dom.matches("<tr data-direction=\"tightening\"").count() as u64,
         s["tightening"].as_u64().unwrap_or(0)
     );
-    let shot = dir.join("diff-report.png");
-    let _ = std::fs::remove_file(&shot);
-    browse(
-        &page,
-        &profile,
-        &[
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1280,2200",
-        ],
-    );
-    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot: {e}"));
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 20_000,
-        "screenshot of {} bytes",
-        png.len()
-    );
+    screenshot(&page, &profile, &dir.join("diff-report.png"));
 }
 
 #[test]
@@ -212,22 +216,7 @@ fn the_compare_page_renders_in_chromium_and_keeps_hostile_text_as_text() {
         "the page's script did not run or found a mismatch"
     );
     assert!(dom.contains("US allows (no rule applies) where EU allows under EU001: 1 region"));
-    let shot = dir.join("compare-report.png");
-    let _ = std::fs::remove_file(&shot);
-    browse(
-        &page,
-        &profile,
-        &[
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1280,2200",
-        ],
-    );
-    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot: {e}"));
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 20_000,
-        "{} bytes",
-        png.len()
-    );
+    screenshot(&page, &profile, &dir.join("compare-report.png"));
     // Two policies with hostile text: shown as text, no injected script runs.
     let (old, new) = edict_tests::hostile_version_pair(&dir);
     let hostile = dir.join("hostile.html");
